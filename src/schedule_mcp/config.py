@@ -1,0 +1,122 @@
+"""One Settings object, read from SCHEDULE_MCP_* environment variables (and a .env file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "schedule-mcp"
+ENV_PREFIX = "SCHEDULE_MCP_"
+HOUR = 3600
+DAY = 24 * HOUR
+
+
+class ConfigError(ValueError):
+    """A setting has an invalid value; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the server. Defaults give a working embedded install."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", validate_default=True
+    )
+
+    # storage
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)),
+        description="Directory for the embedded database and other state.",
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy async URL; default sqlite+aiosqlite:///<DATA_DIR>/schedule.db. "
+        "Use postgresql+asyncpg://... to scale out.",
+    )
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
+        default="NORMAL", description="SQLite synchronous pragma (WAL mode)."
+    )
+    cache_dir: Path | None = Field(
+        default=None, description="Disk cache directory; default the platform user cache dir."
+    )
+    cache_size_limit: int = Field(default=10 * 2**20, gt=0, description="Disk cache bytes.")
+    cache_entry_limit: int = Field(default=1000, gt=0, description="Disk cache entries.")
+    cache_ttl: int = Field(default=HOUR, gt=0, description="Default cache entry TTL, seconds.")
+
+    # freshness (seconds): fresh TTL, stale-while-revalidate, stale-if-error
+    sections_ttl: int = Field(default=HOUR, gt=0)
+    sections_swr: int = Field(default=DAY, ge=0)
+    sections_sie: int = Field(default=14 * DAY, ge=0)
+    professors_ttl: int = Field(default=7 * DAY, gt=0)
+    professors_swr: int = Field(default=30 * DAY, ge=0)
+    professors_sie: int = Field(default=180 * DAY, ge=0)
+    reviews_ttl: int = Field(default=7 * DAY, gt=0)
+    reviews_swr: int = Field(default=30 * DAY, ge=0)
+    reviews_sie: int = Field(default=180 * DAY, ge=0)
+    lease_ttl: int = Field(default=120, gt=0, description="Cross-process sync lease, seconds.")
+
+    # upstream
+    cuny_url: str = Field(
+        default="https://globalsearch.cuny.edu/CFGlobalSearchTool",
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+    )
+    rmp_url: str = Field(
+        default="https://www.ratemyprofessors.com/graphql", pattern=r"^https?://[^\s/]+(/\S*)?$"
+    )
+    offline: bool = Field(default=False, description="Serve the bundled sample world; no network.")
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=10.0, gt=0)
+    write_timeout: float = Field(default=10.0, gt=0)
+    pool_timeout: float = Field(default=5.0, gt=0)
+    attempt_deadline: float = Field(default=20.0, gt=0, description="Overall cap per attempt, s.")
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    retry_budget_per_minute: int = Field(default=60, ge=0)
+    host_concurrency: int = Field(default=2, ge=1, le=8)
+    host_min_gap: float = Field(default=1.0, ge=0, description="Seconds between request starts.")
+    breaker_fail_max: int = Field(default=5, ge=1)
+    breaker_reset_timeout: float = Field(default=30.0, gt=0)
+    max_body_bytes: int = Field(default=10 * 2**20, gt=0)
+    rmp_max_ratings: int = Field(default=100, ge=0, description="Ratings fetched per professor.")
+    tool_timeout: float = Field(default=45.0, gt=0, lt=50)
+    population_concurrency: int = Field(default=4, ge=1)
+
+    # surface
+    admin_enabled: bool = Field(default=False, description="Expose admin tools over stdio.")
+    admin_token: str = Field(default="", description="Bearer token granting admin over HTTP.")
+    http_token: str = Field(default="", description="Bearer token required off loopback.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_file: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upper_log_level(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("log_level"), str):
+            data["log_level"] = data["log_level"].upper()
+        return data
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'schedule.db'}"
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir or Path(platformdirs.user_cache_dir(APP_NAME))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings; an invalid value becomes a one-line ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        raise ConfigError(
+            f"{ENV_PREFIX}{field.upper()}={error.get('input')!r} is invalid: {error['msg']}"
+        ) from None

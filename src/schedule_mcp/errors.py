@@ -1,0 +1,72 @@
+"""The error taxonomy. Tools map these to ToolError messages that say what to do next."""
+
+from __future__ import annotations
+
+
+class ScheduleMCPError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint or self.hint
+
+    def for_model(self) -> str:
+        """The message a model sees: what happened, then what to try."""
+        text = str(self)
+        return f"{text}. {self.hint}" if self.hint else text
+
+
+class InputError(ScheduleMCPError, ValueError):
+    """An argument is malformed (bad term, unknown college, bad time)."""
+
+
+class DataNotFoundError(ScheduleMCPError):
+    """The store has no such data and population could not find it either."""
+
+
+class DataStaleError(ScheduleMCPError):
+    """Only data older than the stale-if-error window exists and the upstream is unavailable."""
+
+
+class UpstreamError(ScheduleMCPError):
+    """An upstream site failed (HTTP error, timeout, breaker open, rate limited)."""
+
+    def __init__(
+        self, message: str, *, host: str = "", retry_after: float | None = None, hint: str = ""
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.host = host
+        self.retry_after = retry_after
+
+
+class ScrapingError(UpstreamError):
+    """A scrape flow could not complete (session lost, unexpected step)."""
+
+
+class ParseError(ScheduleMCPError):
+    """An upstream page is not what the documented format says; never a silent empty result."""
+
+    def __init__(self, message: str, *, page: str, selector: str = "", snippet: str = "") -> None:
+        detail = f"{page}: {message}"
+        if selector:
+            detail += f" (selector {selector!r})"
+        if snippet:
+            detail += f"; near {snippet[:120]!r}"
+        super().__init__(detail)
+        self.page = page
+        self.selector = selector
+        self.snippet = snippet[:500]
+
+
+class PopulationError(ScheduleMCPError):
+    """On-demand population failed; carries the underlying cause."""
+
+
+class SnapshotRejectedError(ScheduleMCPError):
+    """A snapshot failed the validation gate (empty, shrank by half, invalid rows)."""
+
+
+class StaleTokenError(ScheduleMCPError):
+    """A write carried a fencing token older than the lease's current one."""
