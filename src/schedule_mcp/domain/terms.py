@@ -10,7 +10,7 @@ import re
 from enum import StrEnum
 from functools import total_ordering
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 ACCEPTED_FORMS = '"2026 Fall", "Fall 2026", "2026 Fall Term", "fall26" or the term code "1269"'
 
@@ -51,7 +51,7 @@ class Term(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    year: int
+    year: int = Field(ge=2000, le=2199)
     season: Season
 
     @property
@@ -79,7 +79,10 @@ class Term(BaseModel):
             raise TermError(
                 f"term code {text} ends in {text[-1]}, not 2 (Spring), 6 (Summer) or 9 (Fall)"
             )
-        return cls(year=1900 + int(text[:3]), season=season)
+        year = 1900 + int(text[:3])
+        if year < 2000:
+            raise TermError(f"term code {text} is before 2000; accepted: {ACCEPTED_FORMS}")
+        return cls(year=year, season=season)
 
     def next(self) -> Term:
         order = [Season.SPRING, Season.SUMMER, Season.FALL]
@@ -104,7 +107,7 @@ _SEASON_YEAR = re.compile(r"^(?P<season>[a-z]+)\s*[-/ ]?\s*(?P<year>\d{4}|\d{2})
 def parse_term(text: str) -> Term:
     """Parse any accepted spelling of a term; raise TermError listing the accepted forms."""
     cleaned = " ".join(text.replace("\xa0", " ").split()).lower().strip(" .,")
-    if re.fullmatch(r"\d{4}", cleaned) and not 1900 < int(cleaned) < 2200:
+    if re.fullmatch(r"\d{4}", cleaned) and not 2000 <= int(cleaned) < 2200:
         return Term.from_code(cleaned)
     for pattern in (_YEAR_SEASON, _SEASON_YEAR):
         match = pattern.match(cleaned)
@@ -116,7 +119,7 @@ def parse_term(text: str) -> Term:
         year = int(match["year"])
         if year < 100:
             year += 2000
-        if not 1990 <= year <= 2199:
+        if not 2000 <= year <= 2199:
             break
         return Term(year=year, season=season)
     raise TermError(f"unrecognised term {text!r}; accepted: {ACCEPTED_FORMS}")
