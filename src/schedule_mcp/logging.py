@@ -48,6 +48,7 @@ def configure_logging(
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
+        handler.close()
     console = logging.StreamHandler(stream or sys.stderr)
     console.setFormatter(JsonFormatter())
     root.addHandler(console)
