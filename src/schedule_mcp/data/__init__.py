@@ -1,0 +1,1 @@
+"""Packaged data files (read with importlib.resources; never written at runtime)."""

@@ -1,0 +1,1 @@
+"""Pure scheduling engine: problem model, constraints, objectives, exact top-k search."""
