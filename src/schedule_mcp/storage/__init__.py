@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, migrations, and repositories over SQLite or PostgreSQL."""

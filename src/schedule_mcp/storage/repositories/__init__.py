@@ -1,0 +1,26 @@
+"""Repositories: the only code that speaks SQL; they take and return domain models."""
+
+from schedule_mcp.storage.repositories._sql import Clock, system_clock
+from schedule_mcp.storage.repositories.courses import (
+    CourseRepository,
+    SnapshotInfo,
+    SnapshotResult,
+)
+from schedule_mcp.storage.repositories.leases import (
+    FencingToken,
+    Lease,
+    LeaseRepository,
+    check_fencing_token,
+)
+
+__all__ = [
+    "Clock",
+    "CourseRepository",
+    "FencingToken",
+    "Lease",
+    "LeaseRepository",
+    "SnapshotInfo",
+    "SnapshotResult",
+    "check_fencing_token",
+    "system_clock",
+]
