@@ -84,7 +84,7 @@ class Fault:
     drip_interval: float = 0.0
     truncate_at: int | None = None
     reset_mid_body: bool = False
-    oversize: int | None = None
+    oversize: int | None = None  # stream this many zero bytes, close-delimited (no length)
     times: int | None = None
 
 
@@ -270,9 +270,9 @@ class FaultServer:
             await asyncio.sleep(fault.delay_before_headers)
         response = await self._response_for(request, fault)
         body = response.body
-        length = len(body)
+        length: int | None = len(body)
         if fault is not None and fault.oversize is not None:
-            length = fault.oversize
+            length = None  # close-delimited: the client cannot refuse it from the headers
         elif fault is not None and fault.truncate_at is not None:
             body = body[: fault.truncate_at]
         writer.write(_head(response, length))
@@ -301,7 +301,7 @@ def _pairs(headers: dict[str, str] | list[tuple[str, str]]) -> list[tuple[str, s
     return list(headers.items()) if isinstance(headers, dict) else list(headers)
 
 
-def _head(response: FakeResponse, length: int) -> bytes:
+def _head(response: FakeResponse, length: int | None) -> bytes:
     try:
         reason = http.HTTPStatus(response.status).phrase
     except ValueError:
@@ -310,7 +310,9 @@ def _head(response: FakeResponse, length: int) -> bytes:
     for name, value in _pairs(response.headers):
         if name.lower() not in ("content-length", "connection", "transfer-encoding"):
             lines.append(f"{name}: {value}")
-    lines += [f"Content-Length: {length}", "Connection: close", "", ""]
+    if length is not None:
+        lines.append(f"Content-Length: {length}")
+    lines += ["Connection: close", "", ""]
     return "\r\n".join(lines).encode("latin-1")
 
 
@@ -331,3 +333,22 @@ def _reset(writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     writer.transport.abort()
+
+
+class FakeClock:
+    """A monotonic clock for tests; ``sleep`` records the wait and advances time instantly."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += max(0.0, seconds)
+        await asyncio.sleep(0)

@@ -15,6 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from datetime import UTC
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
@@ -47,21 +48,25 @@ def parse_retry_after(
         return None
     if text.isdigit():
         return float(int(text))
+    when = _http_date(text)
+    if when is None:
+        return None
+    reference = now_wall
+    sent = _http_date(date_header.strip()) if date_header else None
+    if sent is not None:
+        reference = sent
+    return max(0.0, when - reference)
+
+
+def _http_date(text: str) -> float | None:
+    """POSIX time of an HTTP-date; a date without zone (or "-0000") is GMT, as RFC 9110 says."""
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        return None
-    reference = now_wall
-    if date_header:
-        try:
-            sent = email.utils.parsedate_to_datetime(date_header.strip())
-        except (TypeError, ValueError, IndexError):
-            sent = None
-        if sent is not None and sent.tzinfo is not None:
-            reference = sent.timestamp()
-    return max(0.0, when.timestamp() - reference)
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
 
 
 class RetryBudget:
