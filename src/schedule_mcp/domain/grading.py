@@ -1,0 +1,453 @@
+"""Professor grade: recency-weighted RMP quality shrunk toward a peer mean, with an interval.
+
+The model (pure and deterministic; the caller injects `as_of`):
+
+* Each rating i gets a recency weight w_i = 0.5 ** (age_days / half_life_days), age taken
+  at `as_of` (future-dated ratings weigh 1). Weights act as fractional pseudo-observations.
+* Quality is the normal-normal posterior mean
+  ``(k * prior_mean + sum(w_i * q_i)) / (k + sum(w_i))``. The prior strength k (default 5
+  pseudo-ratings) is the empirical-Bayes ratio sigma^2 / tau^2 with a within-professor
+  rating SD sigma ~ 1.5 and a between-professor SD of true quality tau ~ 0.67 on RMP.
+* The rating-level variance is the weighted sample variance shrunk toward sigma^2 with the
+  same k; the posterior SD is sqrt(variance / (k + sum(w_i))). The interval is the central
+  normal interval (90 % by default) clipped to the 1-5 scale.
+* Difficulty and would-take-again are reported, never folded into quality.
+* Review sentiment (VADER compound, -1..1) is a separate signal with its own count; when it
+  cannot be computed the grade says so (None plus a note), never a silent neutral value.
+* A letter needs at least `min_ratings_for_letter` ratings; otherwise "insufficient data".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from statistics import NormalDist
+
+from schedule_mcp.domain.models import (
+    GradeLetter,
+    Professor,
+    ProfessorGrade,
+    Rating,
+    normalise_course_code,
+)
+
+SentimentScorer = Callable[[str], float]
+"""Maps one review text to a sentiment in [-1, 1] (VADER's compound score by default)."""
+
+DAYS_PER_YEAR = 365.25
+_NO_TEXT = frozenset({"", "no comments", "no comment", "n/a", "none"})
+
+
+class SentimentUnavailableError(RuntimeError):
+    """The sentiment analyzer cannot be loaded; grades then carry sentiment=None and a note."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """Where quality is shrunk to: a peer mean (department or college) and its strength k."""
+
+    mean: float = 3.7
+    strength: float = 5.0
+    source: str = "default"
+
+    def __post_init__(self) -> None:
+        if not 1.0 <= self.mean <= 5.0:
+            raise ValueError(f"prior mean {self.mean} is outside the 1-5 scale")
+        if self.strength <= 0:
+            raise ValueError("prior strength must be positive")
+
+
+DEFAULT_PRIOR = Prior()
+
+
+@dataclass(frozen=True, slots=True)
+class GradingPolicy:
+    """Every tunable of the grade, with the defaults documented in the module docstring."""
+
+    half_life_days: float = 3 * DAYS_PER_YEAR
+    rating_sd: float = 1.5
+    min_ratings_for_letter: int = 5
+    interval_level: float = 0.90
+    max_confident_width: float = 1.0
+    course_prior_strength: float = 5.0
+    letter_cutoffs: tuple[tuple[GradeLetter, float], ...] = (
+        (GradeLetter.A, 4.25),
+        (GradeLetter.B, 3.75),
+        (GradeLetter.C, 3.0),
+        (GradeLetter.D, 2.25),
+    )
+
+    def __post_init__(self) -> None:
+        if self.half_life_days <= 0 or self.rating_sd <= 0 or self.course_prior_strength <= 0:
+            raise ValueError("half-life, rating SD and course prior strength must be positive")
+        if not 0 < self.interval_level < 1:
+            raise ValueError("interval level must be in (0, 1)")
+
+
+DEFAULT_POLICY = GradingPolicy()
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerScore:
+    """What the optimiser consumes: shrunk quality (1-5) and how much to trust it (0-1)."""
+
+    quality: float
+    confidence: float
+
+
+# --- recency ---------------------------------------------------------------------------
+
+
+def _aware(moment: datetime) -> datetime:
+    """Naive datetimes are taken as UTC (RMP dates are UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def recency_weight(rated_at: datetime, as_of: datetime, half_life_days: float) -> float:
+    """Exponential decay: 1 for a rating at (or after) `as_of`, 0.5 one half-life earlier."""
+    age_days = (_aware(as_of) - _aware(rated_at)).total_seconds() / 86_400
+    return float(0.5 ** (max(age_days, 0.0) / half_life_days))
+
+
+# --- course matching ---------------------------------------------------------------------
+
+_COURSE_TEXT = re.compile(r"([A-Z]*)(\d{3,5})([A-Z]{0,2})")
+
+
+def parse_course_text(text: str) -> tuple[str, str, str] | None:
+    """ "CSc 212", "CSC342", "csci-212w", "212" -> (letters, number, suffix) or None.
+
+    Rules: upper-case, drop everything but letters and digits, then require
+    optional letters + 3-5 digits + an optional 1-2 letter suffix (W, H, L...).
+    Leading zeros of the number are dropped.
+    """
+    compact = re.sub(r"[^A-Z0-9]", "", text.upper())
+    match = _COURSE_TEXT.fullmatch(compact)
+    if match is None:
+        return None
+    number = match[2].lstrip("0") or "0"
+    return match[1], number, match[3]
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    letters = iter(long)
+    return all(char in letters for char in short)
+
+
+def _prefixes_compatible(rmp: str, cuny: str) -> bool:
+    """Equal, or same first letter with one a subsequence of the other (CSC/CSCI, MTH/MATH)."""
+    if not rmp or rmp == cuny:
+        return True
+    short, long = sorted((rmp, cuny), key=len)
+    return len(short) >= 2 and short[0] == long[0] and _is_subsequence(short, long)
+
+
+def course_codes_match(rmp_text: str, cuny_code: str) -> bool:
+    """Whether an RMP class label plausibly names a CUNY course code.
+
+    Rules: numbers must be equal; letter suffixes must be equal when both sides have one;
+    a bare number matches any subject; otherwise the subject letters must be compatible
+    (equal, or same first letter and one a subsequence of the other: CSC~CSCI, MTH~MATH).
+    """
+    rmp = parse_course_text(rmp_text)
+    cuny = parse_course_text(cuny_code)
+    if rmp is None or cuny is None or rmp[1] != cuny[1]:
+        return False
+    if rmp[2] and cuny[2] and rmp[2] != cuny[2]:
+        return False
+    return _prefixes_compatible(rmp[0], cuny[0])
+
+
+def match_course(rmp_text: str, cuny_codes: Iterable[str]) -> str | None:
+    """The one CUNY code an RMP class label names, or None if none or several match.
+
+    An exact subject match wins over a merely compatible one (CSC 212 with both CSC 212 and
+    CSCI 212 offered picks CSC 212).
+    """
+    parsed = parse_course_text(rmp_text)
+    if parsed is None:
+        return None
+    codes = sorted({normalise_course_code(code) for code in cuny_codes})
+    matches = [code for code in codes if course_codes_match(rmp_text, code)]
+    if len(matches) > 1 and parsed[0]:
+        exact = [code for code in matches if (p := parse_course_text(code)) and p[0] == parsed[0]]
+        matches = exact or matches
+    return matches[0] if len(matches) == 1 else None
+
+
+def canonical_course_key(rmp_text: str) -> str:
+    """A stable grouping key for RMP class text when no CUNY codes are known."""
+    parsed = parse_course_text(rmp_text)
+    if parsed is None:
+        return normalise_course_code(rmp_text)
+    letters, number, suffix = parsed
+    return f"{letters} {number}{suffix}".strip()
+
+
+# --- sentiment ---------------------------------------------------------------------------
+
+
+@cache
+def vader_scorer() -> SentimentScorer:
+    """VADER's compound score, built once (it reads its lexicon from package data)."""
+    try:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    except ImportError as exc:
+        raise SentimentUnavailableError(f"vaderSentiment is not installed: {exc}") from exc
+    with warnings.catch_warnings():
+        # vaderSentiment 3.3.2 reads its lexicon with codecs.open, deprecated in Python 3.14.
+        warnings.filterwarnings(
+            "ignore", message=r"codecs\.open\(\) is deprecated", category=DeprecationWarning
+        )
+        analyzer = SentimentIntensityAnalyzer()
+
+    def score(text: str) -> float:
+        return float(analyzer.polarity_scores(text)["compound"])
+
+    return score
+
+
+def _has_text(comment: str) -> bool:
+    return comment.strip().lower() not in _NO_TEXT
+
+
+def _sentiment(
+    texts: Sequence[tuple[str, float]], scorer: SentimentScorer | None, aggregate_only: bool
+) -> tuple[float | None, int, str]:
+    """(recency-weighted mean compound, count, note); None plus a reason when unavailable."""
+    if not texts:
+        reason = "only aggregate figures are stored" if aggregate_only else "no review text"
+        return None, 0, f"sentiment unavailable: {reason}"
+    try:
+        score = scorer if scorer is not None else vader_scorer()
+        values = [(score(text), weight) for text, weight in texts]
+    except SentimentUnavailableError as exc:
+        return None, len(texts), f"sentiment unavailable: {exc}"
+    total = sum(weight for _, weight in values)
+    mean = sum(value * weight for value, weight in values) / total
+    note = f"VADER compound over {len(texts)} reviews, recency-weighted; -1 negative .. +1 positive"
+    return max(-1.0, min(1.0, mean)), len(texts), note
+
+
+# --- the grade ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Evidence:
+    weight: float  # sum of recency weights (effective number of ratings)
+    weighted_sum: float  # sum of w_i * q_i
+    spread: float | None  # weighted sample variance of the ratings; None if unknown
+
+
+def _posterior(evidence: _Evidence, prior: Prior, policy: GradingPolicy) -> tuple[float, float]:
+    """Posterior mean and SD of true quality (see module docstring)."""
+    k = prior.strength
+    mean = (k * prior.mean + evidence.weighted_sum) / (k + evidence.weight)
+    base = policy.rating_sd**2
+    variance = base
+    if evidence.spread is not None:
+        variance = (k * base + evidence.weight * evidence.spread) / (k + evidence.weight)
+    return mean, math.sqrt(variance / (k + evidence.weight))
+
+
+def _letter(score: float, num_ratings: int, policy: GradingPolicy) -> GradeLetter:
+    if num_ratings < policy.min_ratings_for_letter:
+        return GradeLetter.INSUFFICIENT
+    for letter, cutoff in policy.letter_cutoffs:
+        if score >= cutoff:
+            return letter
+    return GradeLetter.F
+
+
+def _weighted_variance(values: Sequence[tuple[float, float]]) -> float:
+    total = sum(weight for _, weight in values)
+    mean = sum(value * weight for value, weight in values) / total
+    return sum(weight * (value - mean) ** 2 for value, weight in values) / total
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def grade_professor(
+    professor: Professor,
+    ratings: Sequence[Rating] = (),
+    *,
+    as_of: datetime,
+    prior: Prior = DEFAULT_PRIOR,
+    policy: GradingPolicy = DEFAULT_POLICY,
+    courses: Sequence[str] = (),
+    scorer: SentimentScorer | None = None,
+) -> ProfessorGrade:
+    """Grade a professor from individual ratings, or from RMP aggregates when there are none.
+
+    `courses`: CUNY codes to report course-specific figures for (RMP class labels are matched
+    with `match_course`); empty means group by the RMP label itself. `scorer`: sentiment
+    function, default VADER. When RMP reports more ratings than were fetched, the unfetched
+    ones are counted at the professor's RMP average with the oldest fetched rating's weight.
+    """
+    notes: list[str] = []
+    valid = [r for r in ratings if 1.0 <= r.quality <= 5.0]
+    if len(valid) < len(ratings):
+        notes.append(f"{len(ratings) - len(valid)} ratings outside 1-5 ignored")
+    weights = [recency_weight(r.date, as_of, policy.half_life_days) for r in valid]
+    pairs = [(r.quality, w) for r, w in zip(valid, weights, strict=True)]
+    reported = max(professor.num_ratings, len(valid))
+    aggregates_cover = professor.num_ratings >= len(valid)
+
+    evidence: _Evidence | None = None
+    if pairs:
+        weight = sum(weights)
+        weighted_sum = sum(q * w for q, w in pairs)
+        unfetched = reported - len(valid)
+        if unfetched > 0 and professor.avg_rating is not None:
+            oldest = min(weights)
+            weight += unfetched * oldest
+            weighted_sum += unfetched * oldest * professor.avg_rating
+            notes.append(f"{unfetched} unfetched ratings counted at the RMP average")
+        evidence = _Evidence(weight, weighted_sum, _weighted_variance(pairs))
+    elif professor.avg_rating is not None and professor.num_ratings > 0:
+        n = float(professor.num_ratings)
+        evidence = _Evidence(n, n * professor.avg_rating, None)
+        notes.append("aggregate-only: no recency weighting, no review text")
+
+    raw_avg = professor.avg_rating if aggregates_cover else None
+    difficulty = professor.avg_difficulty if aggregates_cover else None
+    take_again = professor.would_take_again_percent if aggregates_cover else None
+    if take_again is not None and take_again < 0:  # RMP sends -1 for "unknown"
+        take_again = None
+    if valid:
+        raw_avg = raw_avg if raw_avg is not None else _mean([r.quality for r in valid])
+        difficulty = difficulty if difficulty is not None else _mean([r.difficulty for r in valid])
+        known = [r.would_take_again for r in valid if r.would_take_again is not None]
+        if take_again is None and known:
+            take_again = 100.0 * sum(known) / len(known)
+
+    texts = [(r.comment, w) for r, w in zip(valid, weights, strict=True) if _has_text(r.comment)]
+    aggregate_only = not valid and professor.avg_rating is not None
+    sentiment, sentiment_count, sentiment_note = _sentiment(texts, scorer, aggregate_only)
+
+    grade = ProfessorGrade(
+        professor=professor.name,
+        university=professor.university,
+        letter=GradeLetter.INSUFFICIENT,
+        num_ratings=reported,
+        raw_avg_rating=raw_avg,
+        avg_difficulty=difficulty,
+        would_take_again_percent=take_again,
+        sentiment=sentiment,
+        sentiment_count=sentiment_count,
+        sentiment_note=sentiment_note,
+        prior_mean=prior.mean,
+        prior_source=prior.source,
+    )
+    if evidence is None:
+        notes.append("no ratings")
+        return grade.model_copy(update={"notes": notes})
+
+    mean, sd = _posterior(evidence, prior, policy)
+    z = NormalDist().inv_cdf(0.5 + policy.interval_level / 2)
+    low, high = max(1.0, mean - z * sd), min(5.0, mean + z * sd)
+    letter = _letter(mean, reported, policy)
+    if letter is GradeLetter.INSUFFICIENT:
+        notes.append(f"{reported} ratings: a letter needs {policy.min_ratings_for_letter}")
+    course_scores, course_counts, course_difficulty = _course_figures(
+        valid, weights, evidence, prior, courses, policy
+    )
+    return grade.model_copy(
+        update={
+            "letter": letter,
+            "score": mean,
+            "interval": (low, high),
+            "low_confidence": letter is GradeLetter.INSUFFICIENT
+            or high - low > policy.max_confident_width,
+            "confidence": evidence.weight / (prior.strength + evidence.weight),
+            "effective_ratings": evidence.weight,
+            "course_scores": course_scores,
+            "course_counts": course_counts,
+            "course_difficulty": course_difficulty,
+            "notes": notes,
+        }
+    )
+
+
+def _course_figures(
+    ratings: Sequence[Rating],
+    weights: Sequence[float],
+    evidence: _Evidence,
+    prior: Prior,
+    courses: Sequence[str],
+    policy: GradingPolicy,
+) -> tuple[dict[str, float], dict[str, int], dict[str, float]]:
+    """Per-course quality, rating count and mean difficulty.
+
+    A course's score is shrunk toward the professor's posterior from the *other* courses'
+    ratings (leave-course-out, so no rating is counted twice); with no other ratings that
+    is the peer prior, and a professor rated in one course only gets the overall score.
+    """
+    groups: dict[str, list[tuple[Rating, float]]] = {}
+    for rating, weight in zip(ratings, weights, strict=True):
+        if not rating.course.strip():
+            continue
+        key = (
+            match_course(rating.course, courses) if courses else canonical_course_key(rating.course)
+        )
+        if key:
+            groups.setdefault(key, []).append((rating, weight))
+    k = policy.course_prior_strength
+    scores: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    difficulty: dict[str, float] = {}
+    for key in sorted(groups):
+        members = groups[key]
+        total = sum(w for _, w in members)
+        course_sum = sum(r.quality * w for r, w in members)
+        rest_weight = max(evidence.weight - total, 0.0)
+        rest_sum = evidence.weighted_sum - course_sum
+        rest = (prior.strength * prior.mean + rest_sum) / (prior.strength + rest_weight)
+        scores[key] = (k * rest + course_sum) / (k + total)
+        counts[key] = len(members)
+        difficulty[key] = sum(r.difficulty for r, _ in members) / len(members)
+    return scores, counts, difficulty
+
+
+def scheduler_score(grade: ProfessorGrade) -> SchedulerScore:
+    """Quality and confidence for the optimiser; an unrated professor is the prior at 0."""
+    if grade.score is None:
+        fallback = grade.prior_mean if grade.prior_mean is not None else DEFAULT_PRIOR.mean
+        return SchedulerScore(quality=fallback, confidence=0.0)
+    return SchedulerScore(quality=grade.score, confidence=grade.confidence)
+
+
+def peer_prior(
+    peers: Iterable[Professor],
+    *,
+    department: str = "",
+    strength: float = DEFAULT_PRIOR.strength,
+    min_ratings: int = 30,
+    fallback: Prior = DEFAULT_PRIOR,
+) -> Prior:
+    """Prior from peers' RMP averages (rating-count weighted): department, else college.
+
+    The department mean is used when its peers hold at least `min_ratings` ratings, the
+    college mean likewise, else `fallback`.
+    """
+    rated = [p for p in peers if p.avg_rating is not None and p.num_ratings > 0]
+    wanted = department.strip().casefold()
+    pools: list[tuple[str, list[Professor]]] = []
+    if wanted:
+        pools.append(
+            ("department", [p for p in rated if p.department.strip().casefold() == wanted])
+        )
+    pools.append(("college", rated))
+    for source, pool in pools:
+        total = sum(p.num_ratings for p in pool)
+        if total >= min_ratings:
+            mean = sum((p.avg_rating or 0.0) * p.num_ratings for p in pool) / total
+            return Prior(mean=min(5.0, max(1.0, mean)), strength=strength, source=source)
+    return fallback
