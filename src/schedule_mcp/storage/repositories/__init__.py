@@ -12,6 +12,8 @@ from schedule_mcp.storage.repositories.leases import (
     LeaseRepository,
     check_fencing_token,
 )
+from schedule_mcp.storage.repositories.professors import ProfessorRepository
+from schedule_mcp.storage.repositories.sync import SyncMetadataRepository
 
 __all__ = [
     "Clock",
@@ -19,8 +21,10 @@ __all__ = [
     "FencingToken",
     "Lease",
     "LeaseRepository",
+    "ProfessorRepository",
     "SnapshotInfo",
     "SnapshotResult",
+    "SyncMetadataRepository",
     "check_fencing_token",
     "system_clock",
 ]

@@ -83,7 +83,8 @@ def snapshot_rows(snapshot: CourseSnapshot) -> SnapshotRows:
     seen_sections: dict[str, str] = {}
     added_sections: set[str] = set()
     for index, raw_course in enumerate(snapshot.courses):
-        course = _revalidated(raw_course, Course, f"course #{index}", problems)
+        course_data = raw_course.model_dump(mode="json", exclude={"sections"})
+        course = _revalidated(course_data, Course, f"course #{index}", problems)
         if course is None:
             continue
         where = f"course {course.code!r}"
@@ -92,11 +93,12 @@ def snapshot_rows(snapshot: CourseSnapshot) -> SnapshotRows:
             problems.append(f"{where} appears twice with different titles")
         elif len(titles) > len(result.courses):
             result.courses.append(_course_row(course, snapshot.subject))
-        for raw_section in course.sections:
-            section = _revalidated(raw_section, Section, f"{where} section", problems)
+        for raw_section in raw_course.sections:
+            section_data = raw_section.model_dump(mode="json")
+            section = _revalidated(section_data, Section, f"{where} section", problems)
             if section is None:
                 continue
-            digest = model_hash(section)
+            digest = content_hash(section_data)
             previous = seen_sections.setdefault(section.class_number, digest)
             if previous != digest:
                 problems.append(f"class number {section.class_number} appears twice, differently")
@@ -129,10 +131,10 @@ def snapshot_rows(snapshot: CourseSnapshot) -> SnapshotRows:
     return result
 
 
-def _revalidated(value: M, model: type[M], where: str, problems: list[str]) -> M | None:
-    """Re-run model validation (catches `model_construct`-ed or mutated objects)."""
+def _revalidated(data: dict[str, Any], model: type[M], where: str, problems: list[str]) -> M | None:
+    """Re-run model validation on dumped data (catches `model_construct`-ed or mutated objects)."""
     try:
-        return model.model_validate(value.model_dump())
+        return model.model_validate(data)
     except ValidationError as exc:
         problems.append(f"{where}: {exc.errors()[0]['msg']}")
         return None
@@ -203,26 +205,33 @@ def _section_rows(
     return SectionRows(course.code, row, meeting_rows, instructor_rows)
 
 
+def _string_limits(table: Table) -> dict[str, int]:
+    return {
+        column.name: column.type.length
+        for column in table.c
+        if isinstance(column.type, String) and column.type.length is not None
+    }
+
+
+_LIMITS = {
+    table.name: _string_limits(table)
+    for table in (courses, sections, meetings, section_instructors)
+}
+
+
 def _length_problems(rows: SnapshotRows) -> list[str]:
     """Strings longer than their column (PostgreSQL would fail mid-write; SQLite would not)."""
-    problems: list[str] = []
-    checks: list[tuple[Table, dict[str, Any]]] = [(courses, row) for row in rows.courses]
+    checks: list[tuple[str, dict[str, Any]]] = [(courses.name, row) for row in rows.courses]
     for section in rows.sections:
-        checks.append((sections, section.row))
-        checks.extend((meetings, row) for row in section.meetings)
-        checks.extend((section_instructors, row) for row in section.instructors)
+        checks.append((sections.name, section.row))
+        checks.extend((meetings.name, row) for row in section.meetings)
+        checks.extend((section_instructors.name, row) for row in section.instructors)
+    problems: list[str] = []
     for table, row in checks:
-        for name, value in row.items():
-            column_type = table.c[name].type
-            if (
-                isinstance(value, str)
-                and isinstance(column_type, String)
-                and column_type.length is not None
-                and len(value) > column_type.length
-            ):
-                problems.append(
-                    f"{table.name}.{name} longer than {column_type.length}: {value[:40]!r}"
-                )
+        for name, limit in _LIMITS[table].items():
+            value = row.get(name)
+            if isinstance(value, str) and len(value) > limit:
+                problems.append(f"{table}.{name} longer than {limit}: {value[:40]!r}")
     return problems
 
 

@@ -1,0 +1,362 @@
+"""Course snapshots: all-or-nothing writes (DB-3), idempotence (DB-4), validation gate (DB-5)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+
+from schedule_mcp.domain.models import Course, CourseSnapshot, Section
+from schedule_mcp.errors import SnapshotRejectedError
+from schedule_mcp.storage.db import Database
+from schedule_mcp.storage.repositories import CourseRepository, SnapshotInfo
+from schedule_mcp.storage.tables import courses, sections
+from tests.storage.conftest import FakeClock
+from tests.storage.factories import SUBJECT, TERM, UNIVERSITY, canonical, make_snapshot
+from tests.storage.helpers import course_tables_checksum
+
+ROWS = 1000
+
+
+@pytest.fixture
+def repository(database: Database, clock: FakeClock) -> CourseRepository:
+    return CourseRepository(database, clock)
+
+
+async def stored(repository: CourseRepository) -> list[dict[str, object]]:
+    return canonical(await repository.get_courses(UNIVERSITY, TERM, subject=SUBJECT))
+
+
+async def info(repository: CourseRepository) -> SnapshotInfo | None:
+    return await repository.snapshot_info(UNIVERSITY, TERM, SUBJECT)
+
+
+# -- round trip and reads -------------------------------------------------------------
+
+
+async def test_a_snapshot_reads_back_as_the_same_courses(repository: CourseRepository) -> None:
+    snapshot = make_snapshot(ROWS)
+    result = await repository.replace_snapshot(snapshot)
+
+    assert await stored(repository) == canonical(snapshot.courses)
+    assert (result.inserted, result.updated, result.unchanged, result.deleted) == (ROWS, 0, 0, 0)
+    assert result.changed
+    assert await repository.count_sections(UNIVERSITY, TERM) == ROWS
+    assert result.info.row_count == ROWS
+    assert result.info.course_count == len(snapshot.courses)
+
+
+async def test_reads_by_codes_by_section_and_by_subject(repository: CourseRepository) -> None:
+    await repository.replace_snapshot(make_snapshot(40))
+    await repository.replace_snapshot(make_snapshot(20, subject="MATH", prefix="MATH", first=500))
+
+    found = await repository.get_courses(UNIVERSITY, TERM, codes=["csci101", "MATH 150", "XX 1"])
+    assert [course.code for course in found] == ["CSCI 101", "MATH 150"]
+    assert [len(course.sections) for course in found] == [10, 10]
+    assert {c.code for c in await repository.get_courses(UNIVERSITY, TERM, subject="MATH")} == {
+        "MATH 150",
+        "MATH 151",
+    }
+    assert await repository.get_courses(UNIVERSITY, TERM + 1, subject="MATH") == []
+
+    section = await repository.get_section_by_id(UNIVERSITY, TERM, "10012")
+    assert section is not None
+    assert section.course_code == "CSCI 101"
+    assert section == make_snapshot(40).courses[1].sections[2]
+    assert await repository.get_section_by_id(UNIVERSITY, TERM, "99999") is None
+    assert await repository.get_section_by_id("BAR01", TERM, "10012") is None
+
+
+async def test_course_code_maps_to_the_stored_subject_filter(repository: CourseRepository) -> None:
+    await repository.replace_snapshot(make_snapshot(20, subject="CMSC", prefix="CSCI"))
+
+    assert await repository.subject_for_course(UNIVERSITY, "csci 101") == "CMSC"
+    assert await repository.subject_for_course(UNIVERSITY, "CSCI 999") == "CMSC"  # same prefix
+    assert await repository.subject_for_course(UNIVERSITY, "CSCI 101", TERM) == "CMSC"
+    assert await repository.subject_for_course(UNIVERSITY, "CSCI 101", TERM - 1) is None
+    assert await repository.subject_for_course(UNIVERSITY, "HIST 101") is None
+    assert await repository.subject_for_course("BAR01", "CSCI 101") is None
+
+
+async def test_snapshot_info_tracks_fetch_check_and_change(
+    repository: CourseRepository, clock: FakeClock
+) -> None:
+    first = make_snapshot(30)
+    await repository.replace_snapshot(first)
+    before = await info(repository)
+    assert before is not None
+    assert before.fetched_at == before.changed_at == first.fetched_at
+    assert before.checked_at == clock.now
+
+    clock.advance(600)
+    later = first.model_copy(update={"fetched_at": first.fetched_at + timedelta(minutes=10)})
+    result = await repository.replace_snapshot(later)
+    after = await info(repository)
+
+    assert not result.changed
+    assert after == result.info
+    assert after is not None
+    assert after.fetched_at == later.fetched_at  # freshness advances ...
+    assert after.checked_at == clock.now
+    assert after.changed_at == before.changed_at  # ... but the content did not change
+    assert after.content_hash == before.content_hash
+    assert await repository.list_snapshots(UNIVERSITY, TERM) == [after]
+
+
+async def test_mark_stale_is_cleared_by_the_next_snapshot(
+    repository: CourseRepository, database: Database
+) -> None:
+    snapshot = make_snapshot(20)
+    await repository.replace_snapshot(snapshot)
+    assert await repository.mark_stale(UNIVERSITY, TERM, SUBJECT) == 2
+
+    async def stale_flags() -> set[bool]:
+        async with database.read_session() as connection:
+            return set((await connection.execute(select(courses.c.is_stale))).scalars())
+
+    assert await stale_flags() == {True}
+    await repository.replace_snapshot(snapshot)
+    assert await stale_flags() == {False}
+
+
+async def test_rows_gone_upstream_are_removed_and_moves_are_followed(
+    repository: CourseRepository,
+) -> None:
+    await repository.replace_snapshot(make_snapshot(30))
+    smaller = make_snapshot(20)
+    moved = smaller.courses[1].sections.pop()  # 10019 moves from CSCI 101 to CSCI 100
+    smaller.courses[0].sections.append(moved.model_copy(update={"course_code": "CSCI 100"}))
+
+    result = await repository.replace_snapshot(smaller)
+
+    assert await stored(repository) == canonical(smaller.courses)
+    assert result.deleted == 10
+    assert result.updated == 1
+
+
+# -- DB-4 idempotence -----------------------------------------------------------------
+
+
+async def section_last_scraped(database: Database) -> dict[str, object]:
+    async with database.read_session() as connection:
+        rows = await connection.execute(select(sections.c.class_number, sections.c.last_scraped))
+        return {number: scraped for number, scraped in rows}
+
+
+async def test_applying_a_snapshot_twice_equals_once(
+    repository: CourseRepository, database: Database
+) -> None:
+    snapshot = make_snapshot(ROWS)
+    await repository.replace_snapshot(snapshot)
+    once = await course_tables_checksum(database)
+
+    result = await repository.replace_snapshot(snapshot)
+
+    assert await course_tables_checksum(database) == once
+    assert (result.inserted, result.updated, result.unchanged, result.deleted) == (0, 0, ROWS, 0)
+
+
+async def test_last_scraped_moves_only_for_changed_rows(
+    repository: CourseRepository, database: Database
+) -> None:
+    first = make_snapshot(100)
+    await repository.replace_snapshot(first)
+    before = await section_last_scraped(database)
+
+    second = make_snapshot(100, fetched_at=first.fetched_at + timedelta(hours=1))
+    changed = second.courses[3].sections[4]
+    second.courses[3].sections[4] = changed.model_copy(update={"topic": "New topic"})
+    await repository.replace_snapshot(second)
+    after = await section_last_scraped(database)
+
+    assert after[changed.class_number] == second.fetched_at
+    assert {k: v for k, v in after.items() if k != changed.class_number} == {
+        k: v for k, v in before.items() if k != changed.class_number
+    }
+    assert set(before.values()) == {first.fetched_at}
+
+
+async def test_s1_then_s2_equals_s2_alone(database: Database, clock: FakeClock) -> None:
+    repository = CourseRepository(database, clock)
+    s1, s2 = make_snapshot(300, variant=1), make_snapshot(400, variant=2, first=100)
+    await repository.replace_snapshot(s1)
+    await repository.replace_snapshot(s2)
+    assert await stored(repository) == canonical(s2.courses)
+
+
+# -- DB-5 validation gate -------------------------------------------------------------
+
+
+def with_invalid_section(snapshot: CourseSnapshot, position: int) -> CourseSnapshot:
+    """A copy whose section at `position` violates the model (built without validation)."""
+    bad = Section.model_construct(
+        class_number="not-a-number", course_code="CSCI 100", section="01", component="LEC"
+    )
+    mixed = snapshot.model_copy(deep=True)
+    course = mixed.courses[position // 10]
+    course.sections[position % 10] = bad
+    return mixed
+
+
+@pytest.mark.parametrize(
+    ("make_bad", "reason"),
+    [
+        (lambda: make_snapshot(0), "0 sections"),
+        (lambda: make_snapshot(ROWS // 2 - 1), "under half"),
+        (lambda: with_invalid_section(make_snapshot(ROWS), 777), "invalid row"),
+    ],
+    ids=["empty", "shrunk-below-half", "mixed-with-invalid-row"],
+)
+async def test_suspicious_snapshots_are_rejected_whole(
+    repository: CourseRepository, database: Database, make_bad: Any, reason: str
+) -> None:
+    await repository.replace_snapshot(make_snapshot(ROWS))
+    before = await course_tables_checksum(database)
+
+    with pytest.raises(SnapshotRejectedError, match=reason):
+        await repository.replace_snapshot(make_bad())
+
+    assert await course_tables_checksum(database) == before
+
+
+async def test_half_the_previous_count_is_still_accepted(repository: CourseRepository) -> None:
+    await repository.replace_snapshot(make_snapshot(ROWS))
+    result = await repository.replace_snapshot(make_snapshot(ROWS // 2))
+    assert result.info.row_count == ROWS // 2
+
+
+@pytest.mark.parametrize("rows", [0, 10])
+async def test_force_accepts_empty_and_shrunk_snapshots(
+    repository: CourseRepository, rows: int
+) -> None:
+    await repository.replace_snapshot(make_snapshot(100))
+    result = await repository.replace_snapshot(make_snapshot(rows), force=True)
+    assert await repository.count_sections(UNIVERSITY, TERM) == rows
+    assert result.info.row_count == rows
+
+
+async def test_force_does_not_admit_invalid_rows(repository: CourseRepository) -> None:
+    with pytest.raises(SnapshotRejectedError, match="invalid row"):
+        await repository.replace_snapshot(with_invalid_section(make_snapshot(20), 3), force=True)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"university": "BAR01"}, "belongs to BAR01"),
+        ({"title": "  "}, "empty title"),
+        ({"code": "not a code"}, "code is not like"),
+        ({"title": "x" * 301}, "longer than 300"),
+    ],
+)
+async def test_row_rules(
+    repository: CourseRepository, change: dict[str, object], message: str
+) -> None:
+    snapshot = make_snapshot(20)
+    snapshot.courses[1] = Course.model_construct(**{**dict(snapshot.courses[1]), **change})
+    with pytest.raises(SnapshotRejectedError, match=message):
+        await repository.replace_snapshot(snapshot)
+    assert await repository.count_sections(UNIVERSITY, TERM) == 0
+
+
+async def test_a_class_number_listed_twice_differently_is_rejected(
+    repository: CourseRepository,
+) -> None:
+    snapshot = make_snapshot(20)
+    twin = (
+        snapshot.courses[0].sections[0].model_copy(update={"course_code": "CSCI 101", "topic": "x"})
+    )
+    snapshot.courses[1].sections.append(twin)
+    with pytest.raises(SnapshotRejectedError, match="appears twice"):
+        await repository.replace_snapshot(snapshot)
+
+
+async def test_an_identical_duplicate_is_stored_once(repository: CourseRepository) -> None:
+    snapshot = make_snapshot(20)
+    snapshot.courses[0].sections.append(snapshot.courses[0].sections[0])
+    result = await repository.replace_snapshot(snapshot)
+    assert result.info.row_count == 20
+
+
+# -- DB-3 all-or-nothing --------------------------------------------------------------
+
+
+@contextmanager
+def failing_when(database: Database, should_fail: Any) -> Iterator[list[str]]:
+    """Raise a disk I/O OperationalError before any write statement for which `should_fail` holds."""
+    writes: list[str] = []
+
+    def before_cursor_execute(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+    ) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() not in {"INSERT", "UPDATE", "DELETE"}:
+            return
+        writes.append(statement)
+        if should_fail(len(writes) - 1, parameters):
+            raise OperationalError(statement, parameters, Exception("disk I/O error"))
+
+    engine = database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield writes
+    finally:
+        event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+def mentions(parameters: Any, value: str) -> bool:
+    if isinstance(parameters, dict):
+        return value in parameters.values()
+    if isinstance(parameters, list | tuple):
+        return any(item == value or mentions(item, value) for item in parameters)
+    return False
+
+
+@pytest.fixture
+async def previous(repository: CourseRepository, database: Database) -> AsyncIterator[str]:
+    """A stored 1,000-row snapshot; yields its checksum."""
+    await repository.replace_snapshot(make_snapshot(ROWS))
+    yield await course_tables_checksum(database)
+
+
+NEXT = make_snapshot(ROWS, variant=1, first=100)  # 900 rows updated, 100 gone, 100 new
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(k=st.integers(min_value=0, max_value=ROWS - 1))
+async def test_failure_at_row_k_leaves_the_previous_snapshot(
+    repository: CourseRepository, database: Database, previous: str, k: int
+) -> None:
+    class_number = NEXT.courses[k // 10].sections[k % 10].class_number
+    with (
+        failing_when(database, lambda _index, params: mentions(params, class_number)),
+        pytest.raises(OperationalError, match="disk I/O"),
+    ):
+        await repository.replace_snapshot(NEXT)
+    assert await course_tables_checksum(database) == previous
+
+
+async def test_failure_at_every_write_statement_leaves_the_previous_snapshot(
+    repository: CourseRepository, database: Database, previous: str
+) -> None:
+    """Fail write statement 0, 1, 2, ... in turn until the write has no statement left to fail."""
+    failed_at: list[int] = []
+    for j in range(100):
+        try:
+            with failing_when(database, lambda index, _params, j=j: index == j):
+                await repository.replace_snapshot(NEXT)
+        except OperationalError:
+            failed_at.append(j)
+            assert await course_tables_checksum(database) == previous, f"statement {j}"
+            continue
+        break
+    assert len(failed_at) >= 8  # upserts, deletes, child rows, snapshot row: each was tried
+    assert await stored(repository) == canonical(NEXT.courses)
