@@ -147,7 +147,7 @@ async def test_rows_gone_upstream_are_removed_and_moves_are_followed(
 async def section_last_scraped(database: Database) -> dict[str, object]:
     async with database.read_session() as connection:
         rows = await connection.execute(select(sections.c.class_number, sections.c.last_scraped))
-        return {number: scraped for number, scraped in rows}
+        return {row.class_number: row.last_scraped for row in rows}
 
 
 async def test_applying_a_snapshot_twice_equals_once(
