@@ -1,0 +1,1 @@
+"""Services: compose storage, upstream clients and the cache for the tool layer."""
