@@ -598,9 +598,9 @@ def generate_world(seed: int = SAMPLE_SEED) -> World:
     teacher_id = [100000]
     rating_id = [30000000]
     for index, (name, (college, department)) in enumerate(sorted(departments.items())):
-        if index % 9 == 4:
-            continue  # not on RateMyProfessors at all
         first, last = name.split(" ", 1)
+        if index % 9 == 4 and last != SHARED_SURNAME:
+            continue  # not on RateMyProfessors at all
         if (first, last) == INJECTION_TEACHER:
             count = 0
         elif index % 11 == 3:
