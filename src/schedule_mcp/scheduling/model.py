@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from schedule_mcp.scheduling.problem import ScheduleProblem, SectionSpec
 from schedule_mcp.scheduling.search import LeafFn, SearchModel
@@ -52,6 +53,8 @@ class ScoringSpec:
     day_mask: Callable[[SectionSpec], int]
     day_penalty: tuple[int, ...]
     make_leaf: Callable[[Sequence[Choice]], LeafFn | None] | None = None
+    scale: int = 1
+    offset: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +116,13 @@ def compile_problem(
 
     `travel` given means the travel constraint is hard (pairwise conflicts).
     """
-    raw_domains: list[tuple[str, str, bool, list[tuple[SectionSpec, ...]]]] = []
+    raw_domains: list[
+        tuple[str, str, bool, list[tuple[tuple[Any, ...], tuple[SectionSpec, ...]]]]
+    ] = []
     for course_index, course in enumerate(problem.courses):
         optional = course_index >= len(problem.required)
         for component in course.components:
-            groups: dict[tuple[object, ...], list[SectionSpec]] = {}
+            groups: dict[tuple[Any, ...], list[SectionSpec]] = {}
             for section in course.sections:
                 if section.component != component or (keep is not None and not keep(section)):
                     continue
@@ -128,19 +133,18 @@ def compile_problem(
                     scoring.day_mask(section),
                 )
                 groups.setdefault(key, []).append(section)
-            merged = [tuple(g) for g in groups.values()]
+            merged = [(key, tuple(g)) for key, g in groups.items()]
             raw_domains.append((course.code, component, optional, merged))
 
     choices: list[Choice] = []
     domains: list[Domain] = []
     empty: list[Domain] = []
     for code, component, optional, merged in raw_domains:
-        scored = sorted(
-            ((scoring.section_score(g[0]), g) for g in merged),
-            key=lambda item: -item[0],
-        )
+        scored = sorted(((key[2], g) for key, g in merged), key=lambda item: -item[0])
         indices = []
         for score, group in scored:
+            key_meetings = day_meetings(group[0])
+            key_daymask = scoring.day_mask(group[0])
             index = len(choices)
             indices.append(index)
             choices.append(
@@ -149,8 +153,8 @@ def compile_problem(
                     domain=len(domains),
                     sections=group,
                     score=score,
-                    daymask=scoring.day_mask(group[0]),
-                    meetings=day_meetings(group[0]),
+                    daymask=key_daymask,
+                    meetings=key_meetings,
                 )
             )
         domain = Domain(code, component, optional, tuple(indices))

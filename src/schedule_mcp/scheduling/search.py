@@ -9,8 +9,8 @@ fails as soon as one empties) and prunes with an admissible bound:
     - day_penalty(days already used) - max over remaining domains of the "days-added" loss,
 
 where a domain's loss is best score minus best (score - extra day penalty it would add).
-Non-additive terms (travel, gaps, per-day limits) are evaluated exactly at the leaves by
-`leaf`; they only ever lower a value, so ignoring them in the bound keeps it admissible.
+Non-additive terms (travel, gaps, per-day limits) come from `leaf`: exact at the leaves and
+an admissible lower bound on inner nodes (it also fails early on hard per-day limits).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 Clock = Callable[[], float]
-LeafFn = Callable[[tuple[int, ...]], int | None]
+LeafFn = Callable[[tuple[int, ...], Sequence[int]], int | None]
+"""leaf(picks, remaining domains): a lower bound on the non-additive penalty of any completion
+(exact when nothing remains), or None when the picks already break a hard constraint."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +139,13 @@ def top_k(
             n = x.bit_count()
             if n < best_n:
                 best_n, best_d, best_x = n, d, x
-        if len(heap) >= best.k and cur + total - pused - maxloss <= heap[0][0]:
+        bound = cur + total - pused - maxloss
+        if len(heap) >= best.k and bound <= heap[0][0]:
             return
+        if leaf is not None and picks:
+            extra = leaf(picks, remaining)
+            if extra is None or (len(heap) >= best.k and bound - extra <= heap[0][0]):
+                return
         rest = [d for d in remaining if d != best_d]
         x = best_x
         while x:
@@ -154,7 +161,7 @@ def top_k(
                 continue
             chosen = (*picks, i)
             if leaf is not None:
-                extra = leaf(chosen)
+                extra = leaf(chosen, ())
                 if extra is None:
                     continue
                 value -= extra
@@ -208,7 +215,7 @@ def count_feasible(
             i = low.bit_length() - 1
             if rest:
                 dfs(allowed & compat[i], rest, (*picks, i))
-            elif leaf is None or leaf((*picks, i)) is not None:
+            elif leaf is None or leaf((*picks, i), ()) is not None:
                 found += 1
             if found >= cap:
                 raise _Timeout

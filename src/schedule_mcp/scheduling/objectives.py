@@ -1,0 +1,385 @@
+"""The product objective: weighted criteria, each normalized to [0, 1].
+
+Criteria: professor quality, time-of-day fit, compactness (idle gaps), days on campus,
+weekly travel minutes, seat risk. Per-section criteria are additive (each section weighs
+1 / (courses x components of its course)); days use a penalty by count; compactness and
+travel are computed at the leaves. Values are integers in millionths so search, brute force
+and tests compare exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schedule_mcp.domain.models import SectionStatus
+from schedule_mcp.scheduling.constraints import (
+    Constraints,
+    Strength,
+    day_blocks,
+    section_violations,
+)
+from schedule_mcp.scheduling.model import Choice, DayMeeting, ScoringSpec
+from schedule_mcp.scheduling.problem import NEUTRAL_RATING, ScheduleProblem, SectionSpec
+from schedule_mcp.scheduling.search import LeafFn
+from schedule_mcp.scheduling.travel import TravelModel
+
+SCALE = 1_000_000
+IDLE_NORM_MINUTES = 600  # 10 idle hours a week scores 0 on compactness
+TRAVEL_NORM_MINUTES = 300  # 5 travel hours a week scores 0 on travel
+GAP_GRACE_MINUTES = 15  # a normal break between classes is not idle time
+CRITERIA = ("professor", "time_of_day", "compactness", "days", "travel", "seat_risk")
+
+
+class Weights(BaseModel):
+    """Relative weights of the criteria (normalized by their sum)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    professor: float = Field(default=1.0, ge=0)
+    time_of_day: float = Field(default=1.0, ge=0)
+    compactness: float = Field(default=1.0, ge=0)
+    days: float = Field(default=1.0, ge=0)
+    travel: float = Field(default=1.0, ge=0)
+    seat_risk: float = Field(default=1.0, ge=0)
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: float(getattr(self, name)) for name in CRITERIA}
+
+
+PROFILES: dict[str, Weights] = {
+    "balanced": Weights(),
+    "best_professors": Weights(
+        professor=5, time_of_day=0.5, compactness=0.5, days=0.5, travel=0.5, seat_risk=1
+    ),
+    "fewest_days": Weights(
+        professor=1, time_of_day=0.5, compactness=1, days=5, travel=0.5, seat_risk=0.5
+    ),
+    "least_travel": Weights(
+        professor=1, time_of_day=0.5, compactness=0.5, days=1, travel=5, seat_risk=0.5
+    ),
+}
+
+
+class UnknownProfileError(ValueError):
+    """A priority name that is not a preset profile."""
+
+
+def profile_weights(name: str) -> Weights:
+    """Preset weights by name ("best professors", "best-professors", "fewest_days"...)."""
+    key = "_".join(name.strip().lower().replace("-", " ").split())
+    if key not in PROFILES:
+        raise UnknownProfileError(
+            f"unknown priority {name!r}; use one of {', '.join(sorted(PROFILES))} "
+            "or pass explicit weights"
+        )
+    return PROFILES[key]
+
+
+class Preferences(BaseModel):
+    """Objective settings: weights and the preferred time-of-day window (minutes)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    weights: Weights = Weights()
+    preferred_start: int = Field(default=9 * 60, ge=0, le=1440)
+    preferred_end: int = Field(default=18 * 60, ge=0, le=1440)
+
+
+def professor_quality(section: SectionSpec) -> float:
+    """Score 1-5 shrunk toward the neutral prior by confidence, mapped to [0, 1]."""
+    if section.rating is None:
+        return (NEUTRAL_RATING - 1) / 4
+    conf = min(max(section.confidence, 0.0), 1.0)
+    value = conf * section.rating + (1 - conf) * NEUTRAL_RATING
+    return min(max((value - 1) / 4, 0.0), 1.0)
+
+
+def time_fit(section: SectionSpec, prefs: Preferences) -> float:
+    """Share of grid minutes inside the preferred window (asynchronous = 1)."""
+    total = inside = 0
+    for m in section.grid_meetings:
+        minutes = (m.end - m.start) * len(m.days)
+        total += minutes
+        overlap = max(0, min(m.end, prefs.preferred_end) - max(m.start, prefs.preferred_start))
+        inside += overlap * len(m.days)
+    return 1.0 if total == 0 else inside / total
+
+
+def seat_risk(section: SectionSpec) -> float:
+    """0 = safe, 1 = closed: wait list 0.7, nearly full 0.5, unknown seats 0.1."""
+    if section.status is SectionStatus.CLOSED:
+        return 1.0
+    if section.status is SectionStatus.WAITLIST:
+        return 0.7
+    avail = section.seats_available
+    if avail is None:
+        return 0.1
+    if avail <= 0:
+        return 0.9
+    cap = section.capacity or 0
+    if avail <= 3 or (cap and avail / cap <= 0.1):
+        return 0.5
+    return 0.0
+
+
+def campus_days(section: SectionSpec) -> int:
+    """Bitmask of weekdays this section needs the student on campus."""
+    if not section.needs_campus:
+        return 0
+    mask = 0
+    for m in section.grid_meetings:
+        for d in m.days:
+            mask |= 1 << d
+    return mask
+
+
+def days_subscore(n_days: int) -> float:
+    """1 for at most one day on campus, 0 for seven."""
+    return 1 - max(0, n_days - 1) / 6
+
+
+@dataclass(frozen=True, slots=True)
+class DayStats:
+    """What the leaf evaluation measures on one schedule."""
+
+    idle_minutes: int
+    travel_minutes: int
+    bad_transfers: int
+    max_classes: int
+    max_block_minutes: int
+    busy_days: int
+
+
+def day_stats(meetings: Sequence[DayMeeting], travel: TravelModel) -> DayStats:
+    """Idle time, travel, infeasible transfers and per-day load of a set of grid meetings."""
+    per_day: dict[int, list[DayMeeting]] = {}
+    for m in meetings:
+        per_day.setdefault(m[0], []).append(m)
+    idle = minutes = bad = max_classes = max_block = 0
+    for items in per_day.values():
+        items.sort(key=lambda m: (m[1], m[2]))
+        max_classes = max(max_classes, len(items))
+        prev_end = -1
+        prev_place: DayMeeting | None = None
+        for m in items:
+            if prev_end >= 0 and m[1] - prev_end > GAP_GRACE_MINUTES:
+                idle += m[1] - prev_end - GAP_GRACE_MINUTES
+            prev_end = max(prev_end, m[2])
+            if m[5]:
+                if prev_place is not None and prev_place[3] != m[3]:
+                    minutes += travel.minutes(prev_place[3], m[3])
+                if prev_place is not None and m[1] - prev_place[2] < travel.required_gap(
+                    prev_place[3], m[3], prev_place[4], m[4]
+                ):
+                    bad += 1
+                prev_place = m
+        for start, end in day_blocks([(m[1], m[2]) for m in items]):
+            max_block = max(max_block, end - start)
+    return DayStats(idle, minutes, bad, max_classes, max_block, len(per_day))
+
+
+@dataclass(frozen=True, slots=True)
+class ProductContext:
+    """Everything the product scoring needs besides the sections themselves."""
+
+    problem: ScheduleProblem
+    constraints: Constraints
+    prefs: Preferences
+    travel: TravelModel
+    relaxed: frozenset[str] = frozenset()
+
+    @property
+    def total_weight(self) -> float:
+        return sum(self.prefs.weights.as_dict().values()) or 1.0
+
+    def share(self, section: SectionSpec) -> float:
+        """The weight of one section inside a per-section criterion (sums to 1)."""
+        n_courses = len(self.problem.required) + self.problem.num_optional
+        for course in self.problem.courses:
+            if course.code == section.course:
+                return 1.0 / (max(n_courses, 1) * max(len(course.components), 1))
+        return 0.0
+
+    def soft_ids(self, section: SectionSpec) -> list[str]:
+        return [
+            v
+            for v in section_violations(section, self.constraints)
+            if v not in self.relaxed and not self.constraints.is_hard(v)
+        ]
+
+    def unit(self, criterion: str) -> float:
+        return float(getattr(self.prefs.weights, criterion)) / self.total_weight
+
+
+def product_scoring(ctx: ProductContext) -> ScoringSpec:
+    """The ScoringSpec of the product objective for one request."""
+    w = {name: ctx.unit(name) for name in CRITERIA}
+    soft = round(ctx.constraints.soft_penalty * SCALE)
+
+    shares: dict[str, float] = {}
+
+    def section_score(section: SectionSpec) -> int:
+        share = shares.get(section.course)
+        if share is None:
+            share = shares[section.course] = ctx.share(section)
+        value = share * (
+            w["professor"] * professor_quality(section)
+            + w["time_of_day"] * time_fit(section, ctx.prefs)
+            + w["seat_risk"] * (1 - seat_risk(section))
+        )
+        return round(value * SCALE) - soft * len(ctx.soft_ids(section))
+
+    day_penalty = tuple(round(w["days"] * (1 - days_subscore(n)) * SCALE) for n in range(8))
+    offset = round(w["days"] * SCALE) + round(w["compactness"] * SCALE) + round(w["travel"] * SCALE)
+    c = ctx.constraints
+    hard_load = c.is_hard("max_classes_per_day")
+    max_classes = c.max_classes_per_day if "max_classes_per_day" not in ctx.relaxed else None
+    max_block = (
+        round(c.max_consecutive_hours * 60)
+        if c.max_consecutive_hours is not None and "max_consecutive_hours" not in ctx.relaxed
+        else None
+    )
+    soft_travel = c.travel is Strength.SOFT and "travel" not in ctx.relaxed
+
+    def make_leaf(choices: Sequence[Choice]) -> LeafFn:
+        return _fast_leaf(
+            choices, ctx.travel, w, soft, max_classes, max_block, hard_load, soft_travel
+        )
+
+    return ScoringSpec(
+        section_score=section_score,
+        day_mask=campus_days,
+        day_penalty=day_penalty,
+        make_leaf=make_leaf,
+        scale=SCALE,
+        offset=offset,
+    )
+
+
+def _fast_leaf(
+    choices: Sequence[Choice],
+    travel: TravelModel,
+    w: dict[str, float],
+    soft: int,
+    max_classes: int | None,
+    max_block: int | None,
+    hard_load: bool,
+    soft_travel: bool,
+) -> LeafFn:
+    """The leaf penalty of `day_stats` specialised for speed (int places, lookup tables).
+
+    At inner nodes it is a lower bound: idle time on a day can only be filled by the
+    remaining domains' meetings on that day (their minutes plus a grace each), and in total
+    by at most each remaining domain's weekly minutes; travel, bad
+    transfers and per-day load only grow as classes are added (triangle inequality).
+    """
+    places: dict[tuple[str, str], int] = {}
+    per_choice: list[tuple[tuple[int, tuple[tuple[int, int, int], ...]], ...]] = []
+    fill: dict[int, list[int]] = {}
+    total_fill: dict[int, int] = {}
+    for choice in choices:
+        days: dict[int, list[tuple[int, int, int]]] = {}
+        dom_fill = fill.setdefault(choice.domain, [0] * 7)
+        day_minutes = [0] * 7
+        for day, start, end, campus, building, on_campus in choice.meetings:
+            place = places.setdefault((campus, building), len(places)) if on_campus else -1
+            days.setdefault(day, []).append((start, end, place))
+            day_minutes[day] += end - start + GAP_GRACE_MINUTES
+        for day in range(7):
+            dom_fill[day] = max(dom_fill[day], day_minutes[day])
+        per_choice.append(tuple((d, tuple(items)) for d, items in sorted(days.items())))
+        total_fill[choice.domain] = max(total_fill.get(choice.domain, 0), sum(day_minutes))
+    keys = list(places)
+    minutes = [[travel.minutes(a[0], b[0]) for b in keys] for a in keys]
+    required = [[travel.required_gap(a[0], b[0], a[1], b[1]) for b in keys] for a in keys]
+    w_compact = w["compactness"] * SCALE / IDLE_NORM_MINUTES
+    w_travel = w["travel"] * SCALE / TRAVEL_NORM_MINUTES
+    cap_compact = w["compactness"] * SCALE
+    cap_travel = w["travel"] * SCALE
+    grace = GAP_GRACE_MINUTES
+    check_load = max_classes is not None or max_block is not None
+    limit_classes = max_classes if max_classes is not None else 1 << 30
+    limit_block = max_block if max_block is not None else 1 << 30
+
+    chunks = [dict(pc) for pc in per_choice]
+    days_of = [tuple(d for d, _ in pc) for pc in per_choice]
+    cache: dict[tuple[int, ...], tuple[int, int, int, int]] = {}
+
+    def day_eval(key: tuple[int, ...]) -> tuple[int, int, int, int]:
+        """(idle, travel, bad transfers, load violation) of one day; key = (day, *picks)."""
+        day = key[0]
+        items: list[tuple[int, int, int]] = []
+        for i in key[1:]:
+            items.extend(chunks[i][day])
+        items.sort()
+        prev_end = prev_place = block_start = block_end = -1
+        prev_place_end = day_idle = trav = bad = longest = 0
+        for start, end, place in items:
+            if prev_end >= 0 and start - prev_end > grace:
+                day_idle += start - prev_end - grace
+            if end > prev_end:
+                prev_end = end
+            if place >= 0:
+                if prev_place >= 0:
+                    if prev_place != place:
+                        trav += minutes[prev_place][place]
+                    if start - prev_place_end < required[prev_place][place]:
+                        bad += 1
+                prev_place = place
+                prev_place_end = end
+            if check_load:
+                if block_end >= 0 and start - block_end <= grace:
+                    block_end = max(block_end, end)
+                else:
+                    block_start, block_end = start, end
+                longest = max(longest, block_end - block_start)
+        load = check_load and (len(items) > limit_classes or longest > limit_block)
+        result = (day_idle, trav, bad, 1 if load else 0)
+        if len(cache) > 200_000:
+            cache.clear()
+        cache[key] = result
+        return result
+
+    def leaf(picks: tuple[int, ...], remaining: Sequence[int]) -> int | None:
+        by_day: dict[int, list[int]] = {}
+        for i in picks:
+            for day in days_of[i]:
+                got = by_day.get(day)
+                if got is None:
+                    by_day[day] = [day, i]
+                else:
+                    got.append(i)
+        idle = trav = bad = violations = raw_idle = 0
+        for day, ids in by_day.items():
+            key = tuple(ids)
+            stats = cache.get(key)
+            if stats is None:
+                stats = day_eval(key)
+            day_idle, day_trav, day_bad, day_load = stats
+            trav += day_trav
+            bad += day_bad
+            violations += day_load
+            if day_idle:
+                raw_idle += day_idle
+                if remaining:
+                    day_idle -= sum(fill[d][day] for d in remaining)
+                if day_idle > 0:
+                    idle += day_idle
+        if remaining and raw_idle:
+            idle = max(idle, raw_idle - sum(total_fill[d] for d in remaining))
+        if violations:
+            if hard_load:
+                return None
+            violations = 1 if remaining else violations
+        penalty = round(min(cap_compact, idle * w_compact)) if idle else 0
+        if trav:
+            penalty += round(min(cap_travel, trav * w_travel))
+        penalty += soft * violations
+        if soft_travel:
+            penalty += soft * bad
+        return penalty
+
+    return leaf
