@@ -158,7 +158,9 @@ def export_ics(
         for index, meeting in enumerate(section.meetings):
             start, end = _dates(section, meeting, term_start, term_end)
             first = first_occurrence(start, meeting.days)
-            until = datetime(end.year, end.month, end.day, 3, 59, 59) + timedelta(days=1)
+            until = datetime(end.year, end.month, end.day, 3, 59, 59, tzinfo=UTC) + timedelta(
+                days=1
+            )
             byday = ",".join(_BYDAY[d] for d in sorted(meeting.days))
             location = ", ".join(
                 part for part in (meeting.room, meeting.campus or section.campus) if part
