@@ -1,0 +1,196 @@
+"""The composition root: one Settings in, every long-lived object built and wired once.
+
+The server's lifespan and the CLI both open an `App`; nothing else constructs engines,
+HTTP clients, breakers or the cache. Tests pass a transport (the fake upstream or the
+offline sample world) instead of the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+
+from schedule_mcp.config import Settings
+from schedule_mcp.domain.terms import Term
+from schedule_mcp.services.cache import CacheManager
+from schedule_mcp.services.catalog import CatalogService
+from schedule_mcp.services.freshness import DataFreshnessService
+from schedule_mcp.services.jobs import JobService
+from schedule_mcp.services.metrics import Metrics
+from schedule_mcp.services.planner import PlannerService
+from schedule_mcp.services.population import DataPopulationService
+from schedule_mcp.services.professor_lookup import ProfessorLookupService
+from schedule_mcp.services.professors import ProfessorService
+from schedule_mcp.storage.db import Database
+from schedule_mcp.storage.migrate import ensure_schema
+from schedule_mcp.storage.repositories import (
+    CourseRepository,
+    LeaseRepository,
+    ProfessorRepository,
+    SyncMetadataRepository,
+    system_clock,
+)
+from schedule_mcp.upstream.cuny import CunyClient
+from schedule_mcp.upstream.http import ResilientClient
+from schedule_mcp.upstream.rmp import RmpClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything a tool, resource or CLI command needs, built from one Settings."""
+
+    settings: Settings
+    database: Database
+    courses: CourseRepository
+    professors_repo: ProfessorRepository
+    sync: SyncMetadataRepository
+    leases: LeaseRepository
+    cache: CacheManager
+    cuny_http: ResilientClient
+    rmp_http: ResilientClient
+    freshness: DataFreshnessService
+    population: DataPopulationService
+    professor_lookup: ProfessorLookupService
+    catalog: CatalogService
+    professors: ProfessorService
+    planner: PlannerService
+    jobs: JobService
+    metrics: Metrics
+    started_at: float
+
+    @property
+    def source_label(self) -> str:
+        """`snapshot` when answering from the bundled sample world."""
+        return "snapshot" if self.settings.offline else "upstream"
+
+    async def health(self) -> dict[str, object]:
+        database_ok = True
+        try:
+            await self.courses.count_sections("QNS01", 0)
+        except Exception:  # the health view reports, it never raises
+            database_ok = False
+        return {
+            "status": "ok" if database_ok else "degraded",
+            "uptime_seconds": round(time.monotonic() - self.started_at, 1),
+            "offline": self.settings.offline,
+            "database": {"ok": database_ok, "dialect": self.database.dialect},
+            "cache": (await self.cache.stats()).model_dump(),
+            "upstreams": {"cuny": self.cuny_http.health(), "rmp": self.rmp_http.health()},
+            "metrics": self.metrics.snapshot(),
+        }
+
+
+def upstream_transport(settings: Settings) -> httpx.AsyncBaseTransport | None:
+    """The bundled sample world in offline mode; None (the network) otherwise."""
+    if not settings.offline:
+        return None
+    from schedule_mcp.upstream.offline import offline_transport
+
+    return offline_transport(settings=settings)
+
+
+@contextlib.asynccontextmanager
+async def open_app(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Callable[[], datetime] = system_clock,
+    migrate: bool = True,
+) -> AsyncIterator[App]:
+    """Build the app, upgrade the schema, yield it, and close everything on exit."""
+    if settings.offline:
+        # The sample world is served in-process: politeness gaps would only slow it down.
+        settings = settings.model_copy(update={"host_min_gap": 0.0})
+    transport = transport or upstream_transport(settings)
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database.from_url(
+        settings.resolved_database_url, synchronous=settings.sqlite_synchronous
+    )
+    if migrate:
+        await ensure_schema(database.engine)
+    courses = CourseRepository(database, clock)
+    professors_repo = ProfessorRepository(database, clock)
+    sync = SyncMetadataRepository(database, clock)
+    leases = LeaseRepository(database, clock)
+    cache = CacheManager.from_settings(settings)
+    metrics = Metrics()
+    cuny_http = ResilientClient(settings.cuny_url, settings, transport=transport, name="cuny")
+    rmp_http = ResilientClient(settings.rmp_url, settings, transport=transport, name="rmp")
+    freshness = DataFreshnessService(
+        settings=settings, sync=sync, courses=courses, professors=professors_repo, clock=clock
+    )
+
+    async def invalidate(term: Term, university: str) -> None:
+        await cache.invalidate(term.name, university)
+
+    population = DataPopulationService(
+        freshness=freshness,
+        courses=courses,
+        leases=leases,
+        cuny=CunyClient(cuny_http),
+        on_snapshot=invalidate,
+        concurrency=settings.population_concurrency,
+        lease_ttl=settings.lease_ttl,
+    )
+    professor_lookup = ProfessorLookupService(
+        freshness=freshness,
+        professors=professors_repo,
+        rmp=RmpClient(rmp_http, settings),
+        max_ratings=settings.rmp_max_ratings,
+    )
+    catalog = CatalogService(
+        population=population, courses=courses, cache=cache, metrics=metrics, settings=settings
+    )
+    professors = ProfessorService(
+        lookup=professor_lookup, cache=cache, metrics=metrics, settings=settings, clock=clock
+    )
+    planner = PlannerService(catalog=catalog, professors=professors, settings=settings)
+    jobs = JobService(
+        population=population,
+        professor_lookup=professor_lookup,
+        professors=professors,
+        courses=courses,
+        sync=sync,
+        cache=cache,
+        clock=clock,
+    )
+    app = App(
+        settings=settings,
+        database=database,
+        courses=courses,
+        professors_repo=professors_repo,
+        sync=sync,
+        leases=leases,
+        cache=cache,
+        cuny_http=cuny_http,
+        rmp_http=rmp_http,
+        freshness=freshness,
+        population=population,
+        professor_lookup=professor_lookup,
+        catalog=catalog,
+        professors=professors,
+        planner=planner,
+        jobs=jobs,
+        metrics=metrics,
+        started_at=time.monotonic(),
+    )
+    try:
+        yield app
+    finally:
+        await population.aclose()
+        await professor_lookup.aclose()
+        await jobs.aclose()
+        for closer in (cuny_http.aclose, rmp_http.aclose, cache.aclose, database.dispose):
+            with contextlib.suppress(Exception):
+                await closer()
+        await asyncio.sleep(0)

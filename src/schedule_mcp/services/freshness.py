@@ -1,0 +1,129 @@
+"""DataFreshnessService: is stored data fresh, and what did the last sync do."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from schedule_mcp.config import Settings
+from schedule_mcp.domain.freshness import FreshnessPolicy, FreshnessState
+from schedule_mcp.domain.models import SyncEntity, SyncMetadata, SyncStatus
+from schedule_mcp.storage.repositories import (
+    Clock,
+    CourseRepository,
+    ProfessorRepository,
+    SyncMetadataRepository,
+)
+
+
+def policies_from(settings: Settings) -> dict[SyncEntity, FreshnessPolicy]:
+    """The fresh / stale-while-revalidate / stale-if-error windows of each entity kind."""
+    return {
+        SyncEntity.COURSES: FreshnessPolicy(
+            ttl=settings.sections_ttl, swr=settings.sections_swr, sie=settings.sections_sie
+        ),
+        SyncEntity.PROFESSORS: FreshnessPolicy(
+            ttl=settings.professors_ttl, swr=settings.professors_swr, sie=settings.professors_sie
+        ),
+        SyncEntity.REVIEWS: FreshnessPolicy(
+            ttl=settings.reviews_ttl, swr=settings.reviews_swr, sie=settings.reviews_sie
+        ),
+    }
+
+
+class DataFreshnessService:
+    """Answers freshness questions from the store, with an injected clock."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        sync: SyncMetadataRepository,
+        courses: CourseRepository,
+        professors: ProfessorRepository,
+        clock: Clock,
+    ) -> None:
+        self.policies = policies_from(settings)
+        self.lease_ttl = timedelta(seconds=settings.lease_ttl)
+        self._sync = sync
+        self._courses = courses
+        self._professors = professors
+        self._clock = clock
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def classify(self, entity: SyncEntity, fetched_at: datetime | None) -> FreshnessState:
+        return self.policies[entity].classify(fetched_at, self._clock())
+
+    async def course_state(
+        self, university: str, term_code: int, subject: str
+    ) -> tuple[FreshnessState, datetime | None]:
+        """Freshness of one stored (university, term, subject) snapshot and its fetch time."""
+        info = await self._courses.snapshot_info(university, term_code, subject)
+        fetched_at = info.fetched_at if info else None
+        return self.classify(SyncEntity.COURSES, fetched_at), fetched_at
+
+    async def is_course_data_fresh(self, semester: str, university: str) -> bool:
+        """True when the last successful course sync of (semester, university) is within TTL."""
+        last = await self.get_last_sync(SyncEntity.COURSES, semester, university)
+        return last is not None and self.classify(SyncEntity.COURSES, last) is FreshnessState.FRESH
+
+    async def is_professor_data_fresh(self, professor_id: int) -> bool:
+        professor = await self._professors.get(professor_id)
+        last = professor.last_updated if professor else None
+        return self.classify(SyncEntity.PROFESSORS, last) is FreshnessState.FRESH
+
+    async def is_review_data_fresh(self, professor_id: int) -> bool:
+        """Reviews are fetched together with their professor, so they share its timestamp."""
+        professor = await self._professors.get(professor_id)
+        last = professor.last_updated if professor else None
+        return self.classify(SyncEntity.REVIEWS, last) is FreshnessState.FRESH
+
+    async def get_last_sync(
+        self, entity_type: SyncEntity, semester: str, university: str
+    ) -> datetime | None:
+        metadata = await self._sync.get(entity_type, semester, university)
+        return metadata.last_sync if metadata else None
+
+    async def get_sync_metadata(
+        self, entity_type: SyncEntity, semester: str, university: str
+    ) -> SyncMetadata | None:
+        """The sync row, with an in-progress mark older than the lease reported as failed."""
+        metadata = await self._sync.get(entity_type, semester, university)
+        if metadata is None or not self._is_abandoned(metadata):
+            return metadata
+        return metadata.model_copy(
+            update={
+                "sync_status": SyncStatus.FAILED,
+                "error_message": "sync did not finish within its lease (process crashed?)",
+            }
+        )
+
+    async def is_sync_in_progress(
+        self, entity_type: SyncEntity, semester: str, university: str
+    ) -> bool:
+        metadata = await self.get_sync_metadata(entity_type, semester, university)
+        return metadata is not None and metadata.sync_status is SyncStatus.IN_PROGRESS
+
+    async def mark_sync_in_progress(
+        self, entity_type: SyncEntity, semester: str, university: str
+    ) -> SyncMetadata:
+        return await self._sync.record(entity_type, semester, university, SyncStatus.IN_PROGRESS)
+
+    async def mark_sync_complete(
+        self,
+        entity_type: SyncEntity,
+        semester: str,
+        university: str,
+        status: SyncStatus = SyncStatus.SUCCESS,
+        error: str | None = None,
+    ) -> SyncMetadata:
+        return await self._sync.record(
+            entity_type, semester, university, status, error_message=error
+        )
+
+    def _is_abandoned(self, metadata: SyncMetadata) -> bool:
+        if metadata.sync_status is not SyncStatus.IN_PROGRESS:
+            return False
+        started = metadata.created_at
+        return self._clock() - started >= self.lease_ttl

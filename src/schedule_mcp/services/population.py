@@ -1,0 +1,401 @@
+"""DataPopulationService: fetch what a question needs, once, and never lose what we had.
+
+Per stored key (a course subject of one college and term, or one professor):
+fresh -> serve; stale inside the SWR window -> serve now and refresh once in the
+background; missing or older -> fetch (bounded by the caller's deadline) and otherwise
+fall back to last-known-good data with a warning. One fetch per key runs at a time: in
+process through SingleFlight, across processes through a lease row whose fencing token
+the snapshot write checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from schedule_mcp.domain.colleges import College, find_college
+from schedule_mcp.domain.freshness import FreshnessState
+from schedule_mcp.domain.models import CourseSnapshot, SyncEntity, SyncStatus, normalise_course_code
+from schedule_mcp.domain.terms import Term, parse_term
+from schedule_mcp.errors import (
+    DataStaleError,
+    InputError,
+    ParseError,
+    PopulationError,
+    ScheduleMCPError,
+    SnapshotRejectedError,
+    StaleTokenError,
+    UpstreamError,
+)
+from schedule_mcp.services.freshness import DataFreshnessService
+from schedule_mcp.services.outcome import (
+    REFRESH_PENDING,
+    STALE_REFRESHING,
+    UPSTREAM_UNAVAILABLE,
+    DataOutcome,
+    merge_outcomes,
+)
+from schedule_mcp.services.singleflight import SingleFlight
+from schedule_mcp.storage.repositories import CourseRepository, Lease, LeaseRepository
+from schedule_mcp.upstream.cuny_pages import SubjectOption
+
+log = logging.getLogger(__name__)
+POLL_INTERVAL = 0.25
+
+
+class CourseSource(Protocol):
+    """The upstream side population needs for courses (CunyClient satisfies it)."""
+
+    async def fetch_subject(
+        self,
+        college: str,
+        term: Term | int,
+        subject: str,
+        *,
+        open_only: bool = False,
+        deadline: float | None = None,
+    ) -> CourseSnapshot: ...
+
+    async def subjects_for_prefix(
+        self, college: str, term: Term | int, prefix: str, *, deadline: float | None = None
+    ) -> list[str]: ...
+
+    async def list_subjects(
+        self, college: str, term: Term | int, *, deadline: float | None = None
+    ) -> Sequence[SubjectOption]: ...
+
+
+class SnapshotListener(Protocol):
+    """Told when a new snapshot of (term, university) commits (the cache invalidates)."""
+
+    def __call__(self, term: Term, university: str) -> Awaitable[None]: ...
+
+
+@dataclass(frozen=True)
+class CourseKey:
+    """One upstream search: a subject of a college in a term."""
+
+    university: str
+    term: Term
+    subject: str
+
+    @property
+    def lease_key(self) -> str:
+        return f"courses:{self.university}:{self.term.code}:{self.subject}"
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.university} in {self.term}"
+
+
+class Deadline:
+    """A caller's time budget on a monotonic clock."""
+
+    def __init__(self, seconds: float | None, monotonic: Callable[[], float] = time.monotonic):
+        self._monotonic = monotonic
+        self.at = None if seconds is None else monotonic() + seconds
+
+    def remaining(self) -> float | None:
+        return None if self.at is None else max(0.0, self.at - self._monotonic())
+
+
+class DataPopulationService:
+    """Ensures stored data is present and fresh enough, fetching on demand."""
+
+    def __init__(
+        self,
+        *,
+        freshness: DataFreshnessService,
+        courses: CourseRepository,
+        leases: LeaseRepository,
+        cuny: CourseSource,
+        on_snapshot: SnapshotListener | None = None,
+        concurrency: int = 4,
+        lease_ttl: float = 120.0,
+        holder: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.freshness = freshness
+        self._courses = courses
+        self._leases = leases
+        self._cuny = cuny
+        self._on_snapshot = on_snapshot
+        self._limit = asyncio.Semaphore(concurrency)
+        self._lease_ttl = timedelta(seconds=lease_ttl)
+        self.holder = holder or f"pid-{uuid.uuid4().hex[:12]}"
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self.flights: SingleFlight[None] = SingleFlight()
+        self._background: set[asyncio.Task[None]] = set()
+        self.upstream_fetches = 0
+
+    # ------------------------------------------------------------------ courses
+
+    async def ensure_course_data(
+        self,
+        semester: str | Term,
+        university: str | College,
+        subject: str | None = None,
+        course_codes: Sequence[str] = (),
+        *,
+        force: bool = False,
+        wait: bool = True,
+        timeout: float | None = None,
+    ) -> DataOutcome:
+        """Make the subjects behind `subject` / `course_codes` present and fresh enough."""
+        term = semester if isinstance(semester, Term) else parse_term(semester)
+        college = university if isinstance(university, College) else find_college(university)
+        deadline = Deadline(timeout, self._monotonic)
+        subjects = await self.resolve_subjects(college, term, subject, course_codes, deadline)
+        outcomes = await asyncio.gather(
+            *(
+                self._bounded(
+                    self._ensure_key(CourseKey(college.code, term, s), force, wait, deadline)
+                )
+                for s in subjects
+            )
+        )
+        return merge_outcomes(outcomes)
+
+    async def populate_missing_data(self, entity_type: SyncEntity, **kwargs: object) -> DataOutcome:
+        """Dispatch by entity kind (the admin/job entry point)."""
+        if entity_type is SyncEntity.COURSES:
+            return await self.ensure_course_data(**kwargs)  # type: ignore[arg-type]
+        raise InputError(f"populate_missing_data does not handle {entity_type.value} here")
+
+    async def list_subjects(self, college: College, term: Term) -> list[str]:
+        """Every subject filter code the class search offers for a college and term."""
+        try:
+            options = await self._cuny.list_subjects(college.code, term)
+        except (UpstreamError, ParseError) as exc:
+            raise PopulationError(
+                f"cannot list subjects of {college.label} in {term}: {exc}",
+                hint="the class search site is unavailable; retry in a minute",
+            ) from exc
+        return [option.code for option in options if option.code]
+
+    async def resolve_subjects(
+        self,
+        college: College,
+        term: Term,
+        subject: str | None,
+        course_codes: Sequence[str],
+        deadline: Deadline | None = None,
+    ) -> list[str]:
+        """Subject filter codes to search: "CSCI 212" -> "CMSC" at QNS01 (store first, then upstream)."""
+        prefixes: dict[str, str] = {}
+        if subject:
+            prefixes.setdefault(subject.strip().upper(), subject.strip().upper())
+        for code in course_codes:
+            normalised = normalise_course_code(code)
+            if " " not in normalised:
+                raise InputError(
+                    f"{code!r} is not a course code",
+                    hint='write it as subject and number, e.g. "CSCI 212"',
+                )
+            prefixes.setdefault(normalised.split(" ", 1)[0], normalised)
+        if not prefixes:
+            raise InputError(
+                "no course or subject given",
+                hint='pass course_codes=["CSCI 212"] or subject="CSCI"',
+            )
+        subjects: list[str] = []
+        for prefix, example in prefixes.items():
+            for found in await self._subjects_for_prefix(college, term, prefix, example, deadline):
+                if found not in subjects:
+                    subjects.append(found)
+        return subjects
+
+    async def _subjects_for_prefix(
+        self, college: College, term: Term, prefix: str, example: str, deadline: Deadline | None
+    ) -> list[str]:
+        known = await self._courses.subject_for_course(college.code, example, term.code)
+        if known is not None:
+            return [known]
+        if await self._courses.snapshot_info(college.code, term.code, prefix) is not None:
+            return [prefix]
+        try:
+            found = await self._cuny.subjects_for_prefix(
+                college.code, term, prefix, deadline=None if deadline is None else deadline.at
+            )
+        except (UpstreamError, ParseError) as exc:
+            raise PopulationError(
+                f"cannot look up which subject lists {prefix} courses at {college.label}: {exc}",
+                hint="the class search site is unavailable; retry in a minute",
+            ) from exc
+        if not found:
+            raise InputError(
+                f"{college.label} lists no subject for {prefix} in {term}",
+                hint="check the course prefix (e.g. CSCI, MATH) or call search_courses",
+            )
+        return found
+
+    async def _bounded(self, work: Awaitable[DataOutcome]) -> DataOutcome:
+        async with self._limit:
+            return await work
+
+    async def _ensure_key(
+        self, key: CourseKey, force: bool, wait: bool, deadline: Deadline
+    ) -> DataOutcome:
+        state, fetched_at = await self.freshness.course_state(
+            key.university, key.term.code, key.subject
+        )
+        if not force and state is FreshnessState.FRESH:
+            return DataOutcome(source="database", fetched_at=fetched_at, is_fresh=True)
+        if not force and state is FreshnessState.STALE:
+            self.refresh_in_background(key)
+            return DataOutcome(
+                source="database",
+                fetched_at=fetched_at,
+                is_fresh=False,
+                stale_reason=STALE_REFRESHING,
+                warnings=[f"{key}: data is older than its fresh TTL; a refresh is running"],
+            )
+        if not wait:
+            self.refresh_in_background(key, force=force)
+            return self._last_known_good(key, state, fetched_at, REFRESH_PENDING, None)
+        try:
+            await self.flights.run(
+                key, lambda: self._fetch_and_store(key, force), timeout=deadline.remaining()
+            )
+        except TimeoutError:
+            return self._last_known_good(key, state, fetched_at, REFRESH_PENDING, None)
+        except (UpstreamError, ParseError, PopulationError, SnapshotRejectedError) as exc:
+            return self._last_known_good(key, state, fetched_at, UPSTREAM_UNAVAILABLE, exc)
+        state, fetched_at = await self.freshness.course_state(
+            key.university, key.term.code, key.subject
+        )
+        return DataOutcome(
+            source="upstream", fetched_at=fetched_at, is_fresh=True, auto_populated=True
+        )
+
+    def _last_known_good(
+        self,
+        key: CourseKey,
+        state: FreshnessState,
+        fetched_at: datetime | None,
+        reason: str,
+        error: Exception | None,
+    ) -> DataOutcome:
+        """Serve stored data after a failed or unfinished refresh, or raise an actionable error."""
+        if state is FreshnessState.MISSING:
+            if error is None:
+                raise PopulationError(
+                    f"{key}: still fetching from the class search site",
+                    hint="retry in about 10 seconds",
+                )
+            raise PopulationError(
+                f"no stored data for {key} and the class search site failed: {error}",
+                hint="retry in a minute; nothing is stored for this yet",
+            ) from error
+        if state is FreshnessState.TOO_OLD and error is not None:
+            raise DataStaleError(
+                f"stored data for {key} is older than its stale-if-error window and the "
+                f"class search site failed: {error}",
+                hint="retry later; the stored copy is too old to trust",
+            ) from error
+        detail = "refresh failed" if error is not None else "refresh still running"
+        return DataOutcome(
+            source="database",
+            fetched_at=fetched_at,
+            is_fresh=False,
+            stale_reason=reason,
+            warnings=[
+                f"{key}: {detail}; answering from data fetched at {fetched_at:%Y-%m-%d %H:%M} UTC"
+            ],
+        )
+
+    def refresh_in_background(self, key: CourseKey, *, force: bool = False) -> None:
+        """Start (or join) one refresh of `key` that no caller waits for."""
+        if self.flights.in_flight(key):
+            return
+        task = self.flights.start(key, lambda: self._fetch_and_store(key, force))
+        watcher = asyncio.ensure_future(_swallow(task, key))
+        self._background.add(watcher)
+        watcher.add_done_callback(self._background.discard)
+
+    async def _fetch_and_store(self, key: CourseKey, force: bool) -> None:
+        lease = await self._leases.acquire(key.lease_key, self.holder, self._lease_ttl)
+        if lease is None:
+            await self._await_other_holder(key)
+            return
+        heartbeat = asyncio.ensure_future(self._heartbeat(lease))
+        semester = key.term.name
+        try:
+            await self.freshness.mark_sync_in_progress(SyncEntity.COURSES, semester, key.university)
+            self.upstream_fetches += 1
+            snapshot = await self._cuny.fetch_subject(key.university, key.term, key.subject)
+            result = await self._courses.replace_snapshot(
+                snapshot, force=force, fencing=lease.fencing
+            )
+        except BaseException as exc:
+            log.warning(
+                "course sync failed",
+                extra={"key": str(key), "upstream": "cuny", "error": repr(exc)},
+            )
+            with contextlib.suppress(ScheduleMCPError, OSError):
+                await self.freshness.mark_sync_complete(
+                    SyncEntity.COURSES, semester, key.university, SyncStatus.FAILED, str(exc)
+                )
+            raise
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError, StaleTokenError):
+                await heartbeat
+            with contextlib.suppress(Exception):
+                await self._leases.release(lease)
+        await self.freshness.mark_sync_complete(SyncEntity.COURSES, semester, key.university)
+        log.info(
+            "course snapshot stored",
+            extra={
+                "key": str(key),
+                "sections": result.info.row_count,
+                "changed": result.changed,
+            },
+        )
+        if result.changed and self._on_snapshot is not None:
+            await self._on_snapshot(key.term, key.university)
+
+    async def _heartbeat(self, lease: Lease) -> None:
+        interval = max(self._lease_ttl.total_seconds() / 4, 0.05)
+        while True:
+            await self._sleep(interval)
+            lease = await self._leases.renew(lease, self._lease_ttl)
+
+    async def _await_other_holder(self, key: CourseKey) -> None:
+        """Another process holds the lease: wait for its snapshot (or for the lease to lapse)."""
+        before = await self._courses.snapshot_info(key.university, key.term.code, key.subject)
+        while await self._leases.is_held(key.lease_key):
+            await self._sleep(POLL_INTERVAL)
+        after = await self._courses.snapshot_info(key.university, key.term.code, key.subject)
+        if after is None or (before is not None and after.fetched_at == before.fetched_at):
+            raise PopulationError(
+                f"another server process was fetching {key} and did not store it",
+                hint="retry in a few seconds",
+            )
+
+    async def wait_idle(self) -> None:
+        """Wait for background refreshes (tests and shutdown)."""
+        await self.flights.wait_all()
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        await self.flights.cancel_all()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+
+
+async def _swallow(task: asyncio.Future[None], key: object) -> None:
+    try:
+        await task
+    except Exception as exc:  # logged in _fetch_and_store; nobody awaits a background refresh
+        log.debug("background refresh failed", extra={"key": str(key), "error": repr(exc)})
