@@ -145,7 +145,7 @@ def test_works_with_professor_models() -> None:
 
 
 def test_no_candidates() -> None:
-    result = match_instructor("Mary Smith", [])
+    result = match_instructor("Mary Smith", list[RmpCandidate]())
     assert result.matched is None and not result.ambiguous and result.candidates == ()
 
 
