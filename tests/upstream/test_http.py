@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import itertools
 import random
 import time
 import tracemalloc
@@ -27,6 +28,7 @@ from schedule_mcp.upstream.retry import (
     RetryBudget,
     full_jitter_delay,
     parse_retry_after,
+    reset_process_retry_budget,
 )
 
 RMP = "https://www.ratemyprofessors.com/graphql"
@@ -139,7 +141,7 @@ async def test_res1_hang_before_headers_ends_at_read_timeout_three_attempts(
         elapsed = time.monotonic() - started
     assert server.requests["/hang"] == 3
     starts = [t for path, t in server.request_log if path == "/hang"]
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     # each attempt lasted about one read timeout (backoff waits are on the fake clock)
     assert all(0.18 <= gap <= 0.2 * 2 for gap in gaps), gaps
     assert elapsed < 2.0  # ended by the read timeout, well before the attempt deadline
@@ -157,7 +159,7 @@ async def test_res2_slow_loris_cut_by_attempt_deadline(
         health = client.health()
     assert server.requests["/drip"] == 3
     starts = [t for _, t in server.request_log]
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert all(0.28 <= gap <= 0.3 * 1.8 for gap in gaps), gaps
     assert health["consecutive_failures"] == 3  # counted as breaker failures
 
@@ -508,3 +510,20 @@ async def test_cancellation_propagates_and_counts_nothing(
             await task
         health = client.health()
     assert (health["failures"], health["consecutive_failures"], health["in_flight"]) == (0, 0, 0)
+
+
+async def test_real_clock_clients_share_one_process_budget() -> None:
+    reset_process_retry_budget()
+    try:
+        settings = Settings()
+        a = ResilientClient(settings.cuny_url, settings)
+        b = ResilientClient(settings.rmp_url, settings)
+        assert a.retry_budget is b.retry_budget
+        assert a.retry_budget.per_minute == 60
+        fake = FakeClock()
+        c = ResilientClient(settings.cuny_url, settings, clock=fake, sleep=fake.sleep)
+        assert c.retry_budget is not a.retry_budget  # an injected clock gets its own budget
+        for client in (a, b, c):
+            await client.aclose()
+    finally:
+        reset_process_retry_budget()

@@ -139,7 +139,9 @@ def test_fifty_kb_review_capped_with_marker() -> None:
 
 
 def test_html_and_script_stripped_entities_decoded() -> None:
-    html = "<p>Tough <b>but</b> fair &amp; kind&nbsp;!</p><script>steal()</script><style>x{}</style>ok"
+    html = (
+        "<p>Tough <b>but</b> fair &amp; kind&nbsp;!</p><script>steal()</script><style>x{}</style>ok"
+    )
     assert clean_review(html) == "Tough but fair & kind !\nok"
     assert strip_html("a &lt;b&gt; c") == "a <b> c"
     assert strip_html("I <3 this class") == "I <3 this class"
@@ -162,6 +164,7 @@ def test_clean_text_default_cap_and_none() -> None:
     assert len(clean_text("x" * 1000)) == TEXT_MAX_CHARS
     assert clean_text(None) == ""
     assert clean_review("") == ""
+    assert clean_text("00000000\x850", 9) == "00000000"  # tiny cap: no marker, no trailing space
 
 
 def test_html_off_keeps_angle_brackets() -> None:

@@ -220,7 +220,7 @@ class ResilientClient:
             ),
             follow_redirects=False,
             headers={"User-Agent": USER_AGENT},
-            cookies=httpx.Cookies(_NoCookieJar()),
+            cookies=_NoCookieJar(),  # a Cookies() wrapper would copy it into a normal jar
             trust_env=False,
         )
         self.requests = 0

@@ -113,3 +113,10 @@ def process_retry_budget(per_minute: int) -> RetryBudget:
         if _process_budget is None:
             _process_budget = RetryBudget(per_minute)
         return _process_budget
+
+
+def reset_process_retry_budget() -> None:
+    """Forget the process budget (tests that build real-clock clients call this between runs)."""
+    global _process_budget
+    with _process_lock:
+        _process_budget = None

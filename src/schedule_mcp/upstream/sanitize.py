@@ -103,7 +103,7 @@ def truncate(text: str, max_len: int, marker: str = TRUNCATION_MARKER) -> str:
     if len(text) <= max_len:
         return text
     if max_len <= len(marker):
-        return text[:max_len]
+        return text[:max_len].rstrip()
     return text[: max_len - len(marker)].rstrip() + marker
 
 
