@@ -533,3 +533,29 @@ async def test_cache_io_does_not_block_the_event_loop(cache: CacheManager) -> No
     assert len(during) >= 10, "the loop did not get to run while writes were in progress"
     assert max(during) < 0.05
     assert (await cache.stats()).entries == 200
+
+
+async def test_a_locked_disk_degrades_reads_and_writes_but_not_invalidation(
+    make: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    manager: CacheManager = make(disk_timeout=0.05)
+    await manager.set("x", key("a"), 1)
+    await manager.generation(SEM, UNI)
+    holders = []
+    for name in ("data", "meta"):
+        con = sqlite3.connect(manager.directory / name / "cache.db", isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+        holders.append(con)
+    try:
+        with caplog.at_level(logging.WARNING, logger=LOGGER):
+            assert await manager.get("x", key("a")) is None
+            assert not await manager.set("x", key("b"), 2)
+        assert any("cache read failed" in r.getMessage() for r in caplog.records)
+        assert any("cache write failed" in r.getMessage() for r in caplog.records)
+        with pytest.raises(diskcache.Timeout):
+            await manager.invalidate(SEM, UNI)  # coherence failures must reach the sync
+    finally:
+        for con in holders:
+            con.execute("ROLLBACK")
+            con.close()
+    assert await manager.get("x", key("a")) == 1

@@ -145,6 +145,7 @@ class CacheManager:
         low_hit_rate: float = 0.2,
         min_requests: int = 100,
         max_value_bytes: int | None = None,
+        disk_timeout: float = 2.0,
     ) -> None:
         if size_limit <= 0 or entry_limit <= 0 or default_ttl <= 0:
             raise ValueError("cache limits and TTL must be positive")
@@ -159,6 +160,7 @@ class CacheManager:
         self._clock = clock
         self._data = diskcache.Cache(
             str(_private_dir(root / "data")),
+            timeout=disk_timeout,
             disk=SafeJSONDisk,
             eviction_policy="least-recently-used",
             size_limit=size_limit,
@@ -168,6 +170,7 @@ class CacheManager:
         )
         self._meta = diskcache.Cache(
             str(_private_dir(root / "meta")),
+            timeout=disk_timeout,
             disk=SafeJSONDisk,
             eviction_policy="none",
             cull_limit=0,
@@ -373,21 +376,37 @@ class CacheManager:
 
     # --- public API ----------------------------------------------------------------------
 
+    async def _lookup(self, entity: str, key: CacheKey, record: bool) -> tuple[bool, Any]:
+        try:
+            return await self._run(self._lookup_sync, entity, key, record)
+        except _DISK_ERRORS as exc:  # a cache is best-effort: a broken disk is a miss
+            log.warning("cache read failed for %s %s: %s", entity, key, exc)
+            return False, None
+
     async def get(self, entity: str, key: CacheKey) -> Any | None:
         """The cached JSON value, or None on a miss (None values are never stored)."""
-        _, value = await self._run(self._lookup_sync, entity, key, True)
+        _, value = await self._lookup(entity, key, True)
         return value
 
     async def set(
         self, entity: str, key: CacheKey, value: Any, *, ttl: float | None = None
     ) -> bool:
-        """Store a JSON-able value (pydantic models are dumped); False if too big or None."""
+        """Store a JSON-able value (pydantic models are dumped); False if not stored
+        (None, too big, or a disk error, which is logged)."""
         if value is None:
             return False
-        return await self._run(self._set_sync, entity, key, value, ttl)
+        try:
+            return await self._run(self._set_sync, entity, key, value, ttl)
+        except _DISK_ERRORS as exc:
+            log.warning("cache write failed for %s %s: %s", entity, key, exc)
+            return False
 
     async def invalidate(self, semester: str | None, university: str) -> int:
-        """Bump the scope's generation (call only after a snapshot commit); returns it."""
+        """Bump the scope's generation (call only after a snapshot commit); returns it.
+
+        Unlike reads and writes, a disk error here is raised: the caller must know that
+        coherence could not be guaranteed.
+        """
         return await self._run(self._invalidate_sync, semester, university)
 
     async def generation(self, semester: str | None, university: str) -> int:
@@ -430,7 +449,7 @@ class CacheManager:
         )
         report = WarmReport()
         for key in targets:
-            found, _ = await self._run(self._lookup_sync, entity, key, False)
+            found, _ = await self._lookup(entity, key, False)
             if found:
                 report.already_cached += 1
                 continue
@@ -488,8 +507,11 @@ class CacheManager:
             try:
                 await asyncio.wait_for(stop_event.wait(), timeout=interval)
             except TimeoutError:
-                await self.purge_expired()
-                await self.log_stats()
+                try:
+                    await self.purge_expired()
+                    await self.log_stats()
+                except _DISK_ERRORS as exc:
+                    log.warning("cache statistics failed: %s", exc)
 
     def cached(
         self,
@@ -503,7 +525,8 @@ class CacheManager:
 
         Values are dumped with pydantic (JSON mode) and validated back into the return type
         (`returns`, default the function's annotation). None results are not cached. Cache
-        failures (disk errors, stale shapes) fall through to calling the function.
+        failures (disk errors, stale shapes) fall through to calling the function. No
+        single-flight here: concurrent misses each call the function (population dedupes).
         """
 
         def decorate(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
@@ -518,11 +541,7 @@ class CacheManager:
             @wraps(func)
             async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
                 cache_key = key(*args, **kwargs)
-                try:
-                    found, stored = await self._run(self._lookup_sync, entity, cache_key, True)
-                except _DISK_ERRORS as exc:
-                    log.warning("cache read failed for %s: %s", entity, exc)
-                    found, stored = False, None
+                found, stored = await self._lookup(entity, cache_key, True)
                 if found:
                     try:
                         return cast(R, adapter().validate_python(stored))
@@ -531,10 +550,7 @@ class CacheManager:
                 value = await func(*args, **kwargs)
                 if value is not None:
                     dumped = adapter().dump_python(value, mode="json")
-                    try:
-                        await self.set(entity, cache_key, dumped, ttl=ttl)
-                    except _DISK_ERRORS as exc:
-                        log.warning("cache write failed for %s: %s", entity, exc)
+                    await self.set(entity, cache_key, dumped, ttl=ttl)
                 return value
 
             return wrapper
