@@ -57,6 +57,7 @@ class App:
     cache: CacheManager
     cuny_http: ResilientClient
     rmp_http: ResilientClient
+    cuny: CunyClient
     freshness: DataFreshnessService
     population: DataPopulationService
     professor_lookup: ProfessorLookupService
@@ -133,11 +134,12 @@ async def open_app(
     async def invalidate(term: Term, university: str) -> None:
         await cache.invalidate(term.name, university)
 
+    cuny = CunyClient(cuny_http)
     population = DataPopulationService(
         freshness=freshness,
         courses=courses,
         leases=leases,
-        cuny=CunyClient(cuny_http),
+        cuny=cuny,
         on_snapshot=invalidate,
         concurrency=settings.population_concurrency,
         lease_ttl=settings.lease_ttl,
@@ -163,6 +165,7 @@ async def open_app(
         sync=sync,
         cache=cache,
         clock=clock,
+        audit_path=settings.data_dir / "admin-audit.jsonl",
     )
     app = App(
         settings=settings,
@@ -174,6 +177,7 @@ async def open_app(
         cache=cache,
         cuny_http=cuny_http,
         rmp_http=rmp_http,
+        cuny=cuny,
         freshness=freshness,
         population=population,
         professor_lookup=professor_lookup,

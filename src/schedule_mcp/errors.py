@@ -14,8 +14,11 @@ class ScheduleMCPError(Exception):
 
     def for_model(self) -> str:
         """The message a model sees: what happened, then what to try."""
-        text = str(self)
-        return f"{text}. {self.hint}" if self.hint else text
+        text = str(self).rstrip()
+        if not self.hint:
+            return text
+        separator = " " if text.endswith((".", "?", "!", ";", ":")) else ". "
+        return f"{text}{separator}{self.hint[0].upper()}{self.hint[1:]}"
 
 
 class InputError(ScheduleMCPError, ValueError):
