@@ -143,7 +143,7 @@ async def test_res1_hang_before_headers_ends_at_read_timeout_three_attempts(
     starts = [t for path, t in server.request_log if path == "/hang"]
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     # each attempt lasted about one read timeout (backoff waits are on the fake clock)
-    assert all(0.18 <= gap <= 0.2 * 2 for gap in gaps), gaps
+    assert all(0.15 <= gap <= 0.2 * 3 for gap in gaps), gaps
     assert elapsed < 2.0  # ended by the read timeout, well before the attempt deadline
     assert len(clock.sleeps) == 2
 
@@ -160,7 +160,7 @@ async def test_res2_slow_loris_cut_by_attempt_deadline(
     assert server.requests["/drip"] == 3
     starts = [t for _, t in server.request_log]
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert all(0.28 <= gap <= 0.3 * 1.8 for gap in gaps), gaps
+    assert all(0.25 <= gap <= 0.3 * 2.5 for gap in gaps), gaps
     assert health["consecutive_failures"] == 3  # counted as breaker failures
 
 
@@ -527,3 +527,14 @@ async def test_real_clock_clients_share_one_process_budget() -> None:
             await client.aclose()
     finally:
         reset_process_retry_budget()
+
+
+async def test_corrupt_encoding_is_an_upstream_error_not_retried(
+    server: FaultServer, clock: FakeClock
+) -> None:
+    server.inject("/gz", Fault(headers={"Content-Encoding": "gzip"}, body=b"not gzip at all"))
+    async with make_client(server, clock) as client:
+        with pytest.raises(UpstreamError, match="DecodingError"):
+            await client.request("GET", "/gz")
+        assert client.health()["consecutive_failures"] == 1
+    assert server.requests["/gz"] == 1

@@ -15,6 +15,10 @@ Everything reliability.md §2.2 asks of an upstream call, in one place:
 - a host allowlist enforced in the transport (so nothing can bypass it) and checked for
   redirect targets; redirects are never followed automatically;
 - no shared cookie jar: callers send ``Cookie`` headers and read ``set-cookie`` themselves.
+
+Order of breaker and retries: every attempt's outcome feeds the breaker (RES-7 expects at most
+5 failing requests before it opens, not 5 failed calls of 3 attempts), and no retry is made
+once it is open. A half-open probe is a single attempt. Retries take a budget token each.
 """
 
 from __future__ import annotations
@@ -482,6 +486,8 @@ class ResilientClient:
         except httpx.TransportError as exc:
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             raise _AttemptFailure(detail, retryable=True) from None
+        except httpx.HTTPError as exc:  # e.g. DecodingError: a corrupt body comes back the same
+            raise _AttemptFailure(f"{type(exc).__name__}: {exc}", retryable=False) from None
         status = response.status_code
         if status in RETRYABLE_STATUSES or status >= 500:
             retry_after = parse_retry_after(
