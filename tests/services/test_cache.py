@@ -413,6 +413,32 @@ async def test_commit_invalidates_and_failed_sync_keeps_entries(cache: CacheMana
     assert (await cache.stats()).invalidations == 1
 
 
+async def test_value_computed_before_a_commit_is_never_served_after_it(
+    cache: CacheManager,
+) -> None:
+    sync = FakeSync(cache)
+    sync.committed[(SEM, UNI, "CSCI")] = ["old"]
+    calls: list[str] = []
+
+    @cache.cached("sections", key=lambda subject: key(subject))
+    async def sections(subject: str) -> list[str]:
+        rows = sync.committed[(SEM, UNI, subject)]  # read the old snapshot...
+        calls.append(subject)
+        if len(calls) == 1:
+            await sync.run(SEM, UNI, subject, ["new"])  # ...while a new one commits
+        return rows
+
+    assert await sections("CSCI") == ["old"]
+    assert await sections("CSCI") == ["new"]  # the old value went to the dead generation
+    assert len(calls) == 2
+
+    found, _, generation = await cache.lookup("sections", key("late"))
+    assert not found
+    await cache.invalidate(SEM, UNI)
+    assert await cache.set("sections", key("late"), ["stale"], generation=generation)
+    assert await cache.get("sections", key("late")) is None
+
+
 async def test_generation_is_shared_between_managers(make: Any) -> None:
     first: CacheManager = make()
     second: CacheManager = make()

@@ -97,6 +97,15 @@ class RequestCount(NamedTuple):
     requests: int
 
 
+class Lookup(NamedTuple):
+    """A lookup's outcome and the generation it read: pass that generation back to `set`
+    so a value computed before an invalidation is stored where nobody will read it."""
+
+    found: bool
+    value: Any
+    generation: int | None
+
+
 class CacheStats(BaseModel):
     """Counters since start (or the last clear) plus the cache's current footprint."""
 
@@ -238,7 +247,7 @@ class CacheManager:
     def _storage_key(self, entity: str, key: CacheKey, generation: int) -> tuple[KeyPart, ...]:
         return (KEY_VERSION, entity, key.semester, key.university, generation, *key.parts)
 
-    def _lookup_sync(self, entity: str, key: CacheKey, record: bool) -> tuple[bool, Any]:
+    def _lookup_sync(self, entity: str, key: CacheKey, record: bool) -> Lookup:
         generation = self._generation(key.semester, key.university)
         storage_key = self._storage_key(entity, key, generation)
         if record:
@@ -266,7 +275,9 @@ class CacheManager:
             envelope = None
         if record:
             self._count("misses" if envelope is None else "hits")
-        return (False, None) if envelope is None else (True, envelope["v"])
+        if envelope is None:
+            return Lookup(False, None, generation)
+        return Lookup(True, envelope["v"], generation)
 
     def _track(self, entity: str, key: CacheKey) -> None:
         with self._lock:
@@ -275,7 +286,9 @@ class CacheManager:
                 kept = self._requests.most_common(self._max_tracked // 2)
                 self._requests = Counter(dict(kept))
 
-    def _set_sync(self, entity: str, key: CacheKey, value: Any, ttl: float | None) -> bool:
+    def _set_sync(
+        self, entity: str, key: CacheKey, value: Any, ttl: float | None, generation: int | None
+    ) -> bool:
         payload = to_jsonable_python(value)
         if len(json.dumps(payload)) > self.max_value_bytes:
             log.debug("not caching %s %s: value above %d bytes", entity, key, self.max_value_bytes)
@@ -283,7 +296,8 @@ class CacheManager:
         lifetime = self.default_ttl if ttl is None else ttl
         if lifetime <= 0:
             raise ValueError("ttl must be positive")
-        generation = self._generation(key.semester, key.university)
+        if generation is None:
+            generation = self._generation(key.semester, key.university)
         envelope = {"exp": self._clock() + lifetime, "v": payload}
         self._data.set(
             self._storage_key(entity, key, generation),
@@ -376,27 +390,40 @@ class CacheManager:
 
     # --- public API ----------------------------------------------------------------------
 
-    async def _lookup(self, entity: str, key: CacheKey, record: bool) -> tuple[bool, Any]:
+    async def _lookup(self, entity: str, key: CacheKey, record: bool) -> Lookup:
         try:
             return await self._run(self._lookup_sync, entity, key, record)
         except _DISK_ERRORS as exc:  # a cache is best-effort: a broken disk is a miss
             log.warning("cache read failed for %s %s: %s", entity, key, exc)
-            return False, None
+            return Lookup(False, None, None)
+
+    async def lookup(self, entity: str, key: CacheKey) -> Lookup:
+        """Found flag, value and the generation read (for compute-then-`set` callers)."""
+        return await self._lookup(entity, key, True)
 
     async def get(self, entity: str, key: CacheKey) -> Any | None:
         """The cached JSON value, or None on a miss (None values are never stored)."""
-        _, value = await self._lookup(entity, key, True)
-        return value
+        return (await self._lookup(entity, key, True)).value
 
     async def set(
-        self, entity: str, key: CacheKey, value: Any, *, ttl: float | None = None
+        self,
+        entity: str,
+        key: CacheKey,
+        value: Any,
+        *,
+        ttl: float | None = None,
+        generation: int | None = None,
     ) -> bool:
         """Store a JSON-able value (pydantic models are dumped); False if not stored
-        (None, too big, or a disk error, which is logged)."""
+        (None, too big, or a disk error, which is logged).
+
+        `generation`: the one `lookup` returned before computing `value`; if the scope was
+        invalidated meanwhile, the write lands in the old generation and is never served.
+        """
         if value is None:
             return False
         try:
-            return await self._run(self._set_sync, entity, key, value, ttl)
+            return await self._run(self._set_sync, entity, key, value, ttl, generation)
         except _DISK_ERRORS as exc:
             log.warning("cache write failed for %s %s: %s", entity, key, exc)
             return False
@@ -449,7 +476,7 @@ class CacheManager:
         )
         report = WarmReport()
         for key in targets:
-            found, _ = await self._lookup(entity, key, False)
+            found, _, generation = await self._lookup(entity, key, False)
             if found:
                 report.already_cached += 1
                 continue
@@ -459,7 +486,9 @@ class CacheManager:
                 log.warning("cache warm-up of %s %s failed: %s", entity, key, exc)
                 report.failed += 1
                 continue
-            if value is None or not await self.set(entity, key, value, ttl=ttl):
+            if value is None or not await self.set(
+                entity, key, value, ttl=ttl, generation=generation
+            ):
                 report.empty += 1
             else:
                 report.loaded += 1
@@ -541,7 +570,7 @@ class CacheManager:
             @wraps(func)
             async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
                 cache_key = key(*args, **kwargs)
-                found, stored = await self._lookup(entity, cache_key, True)
+                found, stored, generation = await self._lookup(entity, cache_key, True)
                 if found:
                     try:
                         return cast(R, adapter().validate_python(stored))
@@ -550,7 +579,7 @@ class CacheManager:
                 value = await func(*args, **kwargs)
                 if value is not None:
                     dumped = adapter().dump_python(value, mode="json")
-                    await self.set(entity, cache_key, dumped, ttl=ttl)
+                    await self.set(entity, cache_key, dumped, ttl=ttl, generation=generation)
                 return value
 
             return wrapper
