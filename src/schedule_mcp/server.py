@@ -12,9 +12,11 @@ from typing import Any
 import httpx
 from fastmcp import FastMCP
 from fastmcp.server.lifespan import lifespan
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from schedule_mcp import __version__
-from schedule_mcp.app import open_app
+from schedule_mcp.app import App, open_app
 from schedule_mcp.config import Settings, load_settings
 from schedule_mcp.storage.repositories import system_clock
 from schedule_mcp.tools import admin, courses, professors, prompts, resources, schedules
@@ -37,6 +39,7 @@ def create_server(
 ) -> FastMCP:
     """The server; `transport` replaces the network (tests: fake upstream or offline world)."""
     config = settings or load_settings()
+    holder: dict[str, App] = {}
 
     @lifespan
     async def app_lifespan(server: FastMCP) -> AsyncIterator[dict[str, Any]]:
@@ -44,9 +47,11 @@ def create_server(
         async with open_app(config, transport=transport, clock=clock) as app:
             stop = asyncio.Event()
             stats = asyncio.ensure_future(app.cache.run_periodic_stats(300.0, stop))
+            holder["app"] = app
             try:
                 yield {"app": app}
             finally:
+                holder.pop("app", None)
                 stop.set()
                 stats.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -66,7 +71,34 @@ def create_server(
     schedules.register(mcp)
     resources.register(mcp)
     prompts.register(mcp)
+    add_http_routes(mcp, holder)
     if config.admin_enabled or config.admin_token:
         admin.register(mcp)
         mcp.add_middleware(admin.AdminGate(config))
     return mcp
+
+
+def add_http_routes(mcp: FastMCP, holder: dict[str, App]) -> None:
+    """Unauthenticated `/health` and Prometheus `/metrics` for the HTTP transport."""
+
+    @mcp.custom_route("/health", methods=["GET"], include_in_schema=False)
+    async def health(request: Request) -> Response:
+        del request
+        app = holder.get("app")
+        if app is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        report = await app.health()
+        return JSONResponse(
+            {"status": report["status"], "version": __version__, "offline": report["offline"]},
+            status_code=200 if report["status"] == "ok" else 503,
+        )
+
+    @mcp.custom_route("/metrics", methods=["GET"], include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        del request
+        app = holder.get("app")
+        if app is None:
+            return PlainTextResponse("starting", status_code=503)
+        for name, client in (("cuny", app.cuny_http), ("rmp", app.rmp_http)):
+            app.metrics.record_upstream(name, client.health())
+        return Response(app.metrics.prometheus_text(), media_type="text/plain; version=0.0.4")

@@ -1,0 +1,58 @@
+"""HTTP transport guards: bearer tokens off loopback, and the bind-address start-up check."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from schedule_mcp.config import Settings
+
+OPEN_PATHS = frozenset({"/health"})
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, settings: Settings) -> None:
+    """Refuse to serve beyond loopback without a bearer token configured by the operator."""
+    if not is_loopback(host) and not settings.http_token:
+        raise SystemExit(
+            f"schedule-mcp: refusing to listen on {host}: set SCHEDULE_MCP_HTTP_TOKEN "
+            "(a bearer token clients must send) or bind 127.0.0.1"
+        )
+
+
+class BearerAuth:
+    """Require `Authorization: Bearer <token>` (the HTTP or admin token) except on /health."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.tokens = [t for t in (settings.http_token, settings.admin_token) if t]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.tokens or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        scheme, _, token = header.partition(" ")
+        valid = scheme.lower() == "bearer" and any(
+            hmac.compare_digest(token.strip().encode(), t.encode()) for t in self.tokens
+        )
+        if not valid:
+            response = JSONResponse(
+                {"error": "unauthorized", "message": "send Authorization: Bearer <token>"},
+                status_code=401,
+                headers={"WWW-Authenticate": 'Bearer realm="schedule-mcp"'},
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
