@@ -197,7 +197,7 @@ def _conflict_masks(
         by_geo[choice.meetings] = by_geo.get(choice.meetings, 0) | (1 << choice.index)
     geos = list(by_geo)
     time_masks = [_minute_mask(g) for g in geos]
-    day_sets = [sum(1 << m[0] for m in g) for g in geos]
+    day_sets = [sum(1 << d for d in {m[0] for m in g}) for g in geos]
     geo_conf = [0] * len(geos)
     for a in range(len(geos)):
         ma, da, ga = time_masks[a], day_sets[a], geos[a]

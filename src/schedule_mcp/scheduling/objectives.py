@@ -151,17 +151,29 @@ class DayStats:
     max_classes: int
     max_block_minutes: int
     busy_days: int
+    overloaded_days: int
 
 
-def day_stats(meetings: Sequence[DayMeeting], travel: TravelModel) -> DayStats:
-    """Idle time, travel, infeasible transfers and per-day load of a set of grid meetings."""
+def day_stats(
+    meetings: Sequence[DayMeeting],
+    travel: TravelModel,
+    max_classes: int | None = None,
+    max_block: int | None = None,
+) -> DayStats:
+    """Idle time, travel, infeasible transfers and per-day load of a set of grid meetings.
+
+    This is the reference definition; the optimizer's leaf is a faster equivalent.
+    Idle: gaps between consecutive meetings beyond a 15-minute grace. Travel and
+    transfers: between consecutive on-campus meetings. Overloaded days: days with more
+    meetings than `max_classes` or a back-to-back block longer than `max_block` minutes.
+    """
     per_day: dict[int, list[DayMeeting]] = {}
     for m in meetings:
         per_day.setdefault(m[0], []).append(m)
-    idle = minutes = bad = max_classes = max_block = 0
+    idle = minutes = bad = most = longest = overloaded = 0
     for items in per_day.values():
-        items.sort(key=lambda m: (m[1], m[2]))
-        max_classes = max(max_classes, len(items))
+        items.sort(key=lambda m: (m[1], m[2], m[3], m[4]))
+        most = max(most, len(items))
         prev_end = -1
         prev_place: DayMeeting | None = None
         for m in items:
@@ -176,9 +188,13 @@ def day_stats(meetings: Sequence[DayMeeting], travel: TravelModel) -> DayStats:
                 ):
                     bad += 1
                 prev_place = m
-        for start, end in day_blocks([(m[1], m[2]) for m in items]):
-            max_block = max(max_block, end - start)
-    return DayStats(idle, minutes, bad, max_classes, max_block, len(per_day))
+        block = max(end - start for start, end in day_blocks([(m[1], m[2]) for m in items]))
+        longest = max(longest, block)
+        if (max_classes is not None and len(items) > max_classes) or (
+            max_block is not None and block > max_block
+        ):
+            overloaded += 1
+    return DayStats(idle, minutes, bad, most, longest, len(per_day), overloaded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,3 +399,42 @@ def _fast_leaf(
         return penalty
 
     return leaf
+
+
+def evaluate(sections: Sequence[SectionSpec], ctx: ProductContext) -> int:
+    """The reference value (integer millionths, offset included) of one full schedule.
+
+    Hard constraints are not checked here; soft ones are charged. Used to verify the
+    optimizer against brute force.
+    """
+    from schedule_mcp.scheduling.model import day_meetings
+
+    scoring = product_scoring(ctx)
+    c = ctx.constraints
+    max_classes = c.max_classes_per_day if "max_classes_per_day" not in ctx.relaxed else None
+    max_block = (
+        round(c.max_consecutive_hours * 60)
+        if c.max_consecutive_hours is not None and "max_consecutive_hours" not in ctx.relaxed
+        else None
+    )
+    stats = day_stats(
+        [m for s in sections for m in day_meetings(s)], ctx.travel, max_classes, max_block
+    )
+    days = 0
+    for s in sections:
+        days |= campus_days(s)
+    w = {name: ctx.unit(name) for name in CRITERIA}
+    soft = round(c.soft_penalty * SCALE)
+    value = scoring.offset + sum(scoring.section_score(s) for s in sections)
+    value -= scoring.day_penalty[days.bit_count()]
+    if stats.idle_minutes:
+        per_idle = w["compactness"] * SCALE / IDLE_NORM_MINUTES
+        value -= round(min(w["compactness"] * SCALE, stats.idle_minutes * per_idle))
+    if stats.travel_minutes:
+        per_travel = w["travel"] * SCALE / TRAVEL_NORM_MINUTES
+        value -= round(min(w["travel"] * SCALE, stats.travel_minutes * per_travel))
+    if not c.is_hard("max_classes_per_day"):
+        value -= soft * stats.overloaded_days
+    if c.travel is Strength.SOFT and "travel" not in ctx.relaxed:
+        value -= soft * stats.bad_transfers
+    return value

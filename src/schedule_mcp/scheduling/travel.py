@@ -63,14 +63,13 @@ class TravelModel:
         round_to: int = 5,
         walk_minutes: int = 5,
         buffer_minutes: int = 10,
-        unknown_minutes: int = 60,
+        unknown_minutes: int | None = None,
         overrides: Mapping[tuple[str, str], int] | None = None,
         version: str = "custom",
     ) -> None:
         self.campuses = dict(campuses)
         self.walk_minutes = walk_minutes
         self.buffer_minutes = buffer_minutes
-        self.unknown_minutes = unknown_minutes
         self.version = version
         keys = sorted(self.campuses)
         matrix: dict[str, dict[str, int]] = {a: {} for a in keys}
@@ -97,6 +96,9 @@ class TravelModel:
                     if a_via + row_via[b] < row_a[b]:
                         row_a[b] = a_via + row_via[b]
         self._matrix = matrix
+        largest = max((v for row in matrix.values() for v in row.values()), default=60)
+        # an unknown campus costs the largest known trip: keeps the triangle inequality
+        self.unknown_minutes = largest if unknown_minutes is None else unknown_minutes
 
     @classmethod
     def default(
