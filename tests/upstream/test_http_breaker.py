@@ -227,3 +227,29 @@ def test_force_open_until_only_extends() -> None:
     breaker.on_failure(False)  # ordinary failures while open do not shorten it
     assert breaker.retry_after() == 3600.0
     assert breaker.snapshot()["state"] == "open"
+
+
+async def test_res7_outage_sixty_seconds_costs_at_most_seven_requests(
+    server: FaultServer, clock: FakeClock
+) -> None:
+    """5 keys, one call a second each, upstream 503 for 60 s: <= 5 failures + 2 probes."""
+    server.inject("/", Fault(status=503))
+    start = clock()
+    async with make_client(server, clock) as client:
+        failures = 0
+        while clock() < start + 60.0:
+            for key in range(5):
+                started = time.perf_counter()
+                with pytest.raises(UpstreamError):
+                    await client.request("GET", f"/section/{key}")
+                failures += 1
+                if server.total >= 5:
+                    assert time.perf_counter() - started < 0.5
+            clock.advance(1.0)
+        # 3 + 2 attempts open it, then one probe per 30 s (the backoff waits shift the second)
+        assert 6 <= server.total <= 7
+        server.clear_faults()  # upstream recovers: the next probe closes the breaker
+        clock.advance(30.0)
+        assert (await client.request("GET", "/section/0")).status == 200
+        assert client.health()["state"] == "closed"
+    assert failures >= 5 * 60
