@@ -173,3 +173,17 @@ async def test_fake_clock_records_and_advances() -> None:
     await clock.sleep(-1)
     clock.advance(1)
     assert (clock(), clock.sleeps) == (13.5, [2.5, -1])
+
+
+async def test_garbage_request_drops_connection_and_server_keeps_serving(
+    server: FaultServer, http: httpx.AsyncClient
+) -> None:
+    host, port = server.url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"garbage\r\n\r\n")
+    await writer.drain()
+    assert await reader.read() == b""
+    writer.close()
+    await writer.wait_closed()
+    assert (await http.get("/fine")).status_code == 201
+    assert server.total == 1

@@ -187,8 +187,13 @@ class FaultServer:
                 await self._respond(request, self._take_fault(request.path), reader, writer)
             finally:
                 self.in_flight -= 1
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            pass
+        except (
+            ConnectionError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            ValueError,
+        ):
+            pass  # a client that went away or sent garbage: drop the connection
         finally:
             self._writers.discard(writer)
             if task is not None:
