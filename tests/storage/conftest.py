@@ -39,3 +39,14 @@ async def database(database_url: str) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.dispose()
+
+
+@pytest.fixture
+async def sqlite_database(sqlite_url: str) -> AsyncIterator[Database]:
+    """A migrated SQLite Database, for checks that never reach the database engine's rules."""
+    await ensure_schema(sqlite_url)
+    db = Database.from_url(sqlite_url)
+    try:
+        yield db
+    finally:
+        await db.dispose()
