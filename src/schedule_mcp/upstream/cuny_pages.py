@@ -112,7 +112,42 @@ def _snippet(node: LexborNode | None, html: str = "") -> str:
     return html[:300]
 
 
-def _parse(html: str) -> LexborHTMLParser:
+MAX_DEPTH = 512
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
+_VOID = ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param")
+_OPTIONAL_END = ("p", "li", "td", "th", "tr", "option", "optgroup", "dt", "dd", "tbody", "thead")
+_NO_DEPTH = frozenset((*_VOID, "source", "track", "wbr", *_OPTIONAL_END, "tfoot", "colgroup"))
+
+
+def nesting_depth(html: str, limit: int = MAX_DEPTH) -> int:
+    """Approximate element nesting depth (stops counting past `limit`).
+
+    HTML tree building is quadratic in depth, so hostile deeply nested pages are refused
+    before they reach the parser (FZ-2: <= 1 s per MB).
+    """
+    depth = deepest = 0
+    for match in _TAG.finditer(html):
+        if match[2].lower() in _NO_DEPTH or match[3]:
+            continue
+        if match[1]:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+    return deepest
+
+
+def _parse(html: str, page: str = RESULTS) -> LexborHTMLParser:
+    if nesting_depth(html) > MAX_DEPTH:
+        raise ParseError(
+            f"elements nested deeper than {MAX_DEPTH}; not a Global Search page",
+            page=page,
+            selector="*",
+            snippet=html[:300],
+        )
     return LexborHTMLParser(html)
 
 
@@ -153,7 +188,7 @@ def _next_element(node: LexborNode) -> LexborNode | None:
 
 def parse_landing(html: str) -> Landing:
     """Institutions from `input[name=inst_selection]` + label, terms from `select[name=term_value]`."""
-    tree = _parse(html)
+    tree = _parse(html, LANDING)
     institutions: list[Institution] = []
     for box in tree.css("input[name=inst_selection]"):
         code = clean(box.attributes.get("value") or "")
@@ -202,7 +237,7 @@ def parse_landing(html: str) -> Landing:
 
 def parse_subjects(html: str) -> list[SubjectOption]:
     """Subject filter options of `select#subject_ld` (the empty first option skipped)."""
-    tree = _parse(html)
+    tree = _parse(html, CRITERIA)
     select = tree.css_first("select#subject_ld") or tree.css_first("select[name=subject_name]")
     if select is None:
         raise ParseError(
@@ -483,7 +518,7 @@ _SEAT_IDS = {
 
 def parse_detail(html: str) -> SeatCounts:
     """Seat counts from the class detail page's PeopleSoft span ids (§2.10)."""
-    tree = _parse(html)
+    tree = _parse(html, DETAIL)
     values: dict[str, Any] = {}
     for field, element_id in _SEAT_IDS.items():
         node = tree.css_first(f'[id="{element_id}"]')
