@@ -232,7 +232,7 @@ class CunySite:
             raw = page.encode("iso-8859-1", "xmlcharrefreplace")
             return FakeResponse(
                 headers=[("Content-Type", "text/html")],
-                body=raw.replace(b"</td>", b"\x81\xfe\x9d</td>", 3),
+                body=raw.replace(b"</td>", b"\x81\x9d\x8f</td>"),
             )
         return _html(page)
 

@@ -152,13 +152,23 @@ class CunyClient:
 
     # ------------------------------------------------------------------ public API
 
-    async def list_institutions(self, *, deadline: float | None = None) -> list[Institution]:
-        async with self._lock:
-            return list((await self._fresh_landing(deadline)).institutions)
+    async def list_institutions(
+        self, *, refresh: bool = False, deadline: float | None = None
+    ) -> list[Institution]:
+        """Institutions offered on search.jsp (read once per client unless `refresh`)."""
+        return list((await self._landing_page(refresh, deadline)).institutions)
 
-    async def list_terms(self, *, deadline: float | None = None) -> list[TermOption]:
+    async def list_terms(
+        self, *, refresh: bool = False, deadline: float | None = None
+    ) -> list[TermOption]:
+        """Terms offered on search.jsp (read once per client unless `refresh`)."""
+        return list((await self._landing_page(refresh, deadline)).terms)
+
+    async def _landing_page(self, refresh: bool, deadline: float | None) -> Landing:
         async with self._lock:
-            return list((await self._fresh_landing(deadline)).terms)
+            if self._landing is None or refresh:
+                return await self._fresh_landing(deadline)
+            return self._landing
 
     async def list_subjects(
         self, college: str, term: Term | int, *, deadline: float | None = None
