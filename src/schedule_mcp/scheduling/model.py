@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schedule_mcp.scheduling.problem import ScheduleProblem, SectionSpec
-from schedule_mcp.scheduling.search import LeafFn, SearchModel
+from schedule_mcp.scheduling.search import Evaluator, SearchModel
 from schedule_mcp.scheduling.travel import TravelModel
 
 # A grid meeting per day: (day, start, end, campus, building, on_campus)
@@ -52,7 +52,7 @@ class ScoringSpec:
     section_score: Callable[[SectionSpec], int]
     day_mask: Callable[[SectionSpec], int]
     day_penalty: tuple[int, ...]
-    make_leaf: Callable[[Sequence[Choice]], LeafFn | None] | None = None
+    make_leaf: Callable[[Sequence[Choice]], Evaluator | None] | None = None
     scale: int = 1
     offset: int = 0
 

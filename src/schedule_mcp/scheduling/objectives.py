@@ -23,7 +23,6 @@ from schedule_mcp.scheduling.constraints import (
 )
 from schedule_mcp.scheduling.model import Choice, DayMeeting, ScoringSpec
 from schedule_mcp.scheduling.problem import NEUTRAL_RATING, ScheduleProblem, SectionSpec
-from schedule_mcp.scheduling.search import LeafFn
 from schedule_mcp.scheduling.travel import TravelModel
 
 SCALE = 1_000_000
@@ -260,8 +259,8 @@ def product_scoring(ctx: ProductContext) -> ScoringSpec:
     )
     soft_travel = c.travel is Strength.SOFT and "travel" not in ctx.relaxed
 
-    def make_leaf(choices: Sequence[Choice]) -> LeafFn:
-        return _fast_leaf(
+    def make_leaf(choices: Sequence[Choice]) -> LeafEvaluator:
+        return LeafEvaluator(
             choices, ctx.travel, w, soft, max_classes, max_block, hard_load, soft_travel
         )
 
@@ -275,62 +274,72 @@ def product_scoring(ctx: ProductContext) -> ScoringSpec:
     )
 
 
-def _fast_leaf(
-    choices: Sequence[Choice],
-    travel: TravelModel,
-    w: dict[str, float],
-    soft: int,
-    max_classes: int | None,
-    max_block: int | None,
-    hard_load: bool,
-    soft_travel: bool,
-) -> LeafFn:
-    """The leaf penalty of `day_stats` specialised for speed (int places, lookup tables).
+class LeafEvaluator:
+    """The non-additive part of the product objective, incremental along the search path.
 
-    At inner nodes it is a lower bound: idle time on a day can only be filled by the
-    remaining domains' meetings on that day (their minutes plus a grace each), and in total
-    by at most each remaining domain's weekly minutes; travel, bad
-    transfers and per-day load only grow as classes are added (triangle inequality).
+    Equivalent to `day_stats` (tests check it against brute force) but specialised: places
+    are ints, travel and required gaps come from tables, and each day's stats are cached by
+    the tuple (day, *choices meeting that day). A state is (per-day keys, per-day idle,
+    travel minutes, bad transfers, overloaded days). As a bound on inner nodes: idle time
+    on a day can only be filled by the remaining domains' meetings on that day (their
+    minutes plus a grace each) and in total by at most their weekly minutes; travel, bad
+    transfers and overloaded days only grow as classes are added (triangle inequality).
     """
-    places: dict[tuple[str, str], int] = {}
-    per_choice: list[tuple[tuple[int, tuple[tuple[int, int, int], ...]], ...]] = []
-    fill: dict[int, list[int]] = {}
-    total_fill: dict[int, int] = {}
-    for choice in choices:
-        days: dict[int, list[tuple[int, int, int]]] = {}
-        dom_fill = fill.setdefault(choice.domain, [0] * 7)
-        day_minutes = [0] * 7
-        for day, start, end, campus, building, on_campus in choice.meetings:
-            place = places.setdefault((campus, building), len(places)) if on_campus else -1
-            days.setdefault(day, []).append((start, end, place))
-            day_minutes[day] += end - start + GAP_GRACE_MINUTES
-        for day in range(7):
-            dom_fill[day] = max(dom_fill[day], day_minutes[day])
-        per_choice.append(tuple((d, tuple(items)) for d, items in sorted(days.items())))
-        total_fill[choice.domain] = max(total_fill.get(choice.domain, 0), sum(day_minutes))
-    keys = list(places)
-    minutes = [[travel.minutes(a[0], b[0]) for b in keys] for a in keys]
-    required = [[travel.required_gap(a[0], b[0], a[1], b[1]) for b in keys] for a in keys]
-    w_compact = w["compactness"] * SCALE / IDLE_NORM_MINUTES
-    w_travel = w["travel"] * SCALE / TRAVEL_NORM_MINUTES
-    cap_compact = w["compactness"] * SCALE
-    cap_travel = w["travel"] * SCALE
-    grace = GAP_GRACE_MINUTES
-    check_load = max_classes is not None or max_block is not None
-    limit_classes = max_classes if max_classes is not None else 1 << 30
-    limit_block = max_block if max_block is not None else 1 << 30
 
-    chunks = [dict(pc) for pc in per_choice]
-    days_of = [tuple(d for d, _ in pc) for pc in per_choice]
-    cache: dict[tuple[int, ...], tuple[int, int, int, int]] = {}
+    def __init__(
+        self,
+        choices: Sequence[Choice],
+        travel: TravelModel,
+        w: dict[str, float],
+        soft: int,
+        max_classes: int | None,
+        max_block: int | None,
+        hard_load: bool,
+        soft_travel: bool,
+    ) -> None:
+        places: dict[tuple[str, str], int] = {}
+        per_choice: list[dict[int, tuple[tuple[int, int, int], ...]]] = []
+        self.fill: dict[int, list[int]] = {}
+        self.total_fill: dict[int, int] = {}
+        for choice in choices:
+            days: dict[int, list[tuple[int, int, int]]] = {}
+            dom_fill = self.fill.setdefault(choice.domain, [0] * 7)
+            day_minutes = [0] * 7
+            for day, start, end, campus, building, on_campus in choice.meetings:
+                place = places.setdefault((campus, building), len(places)) if on_campus else -1
+                days.setdefault(day, []).append((start, end, place))
+                day_minutes[day] += end - start + GAP_GRACE_MINUTES
+            for day in range(7):
+                dom_fill[day] = max(dom_fill[day], day_minutes[day])
+            per_choice.append({d: tuple(items) for d, items in days.items()})
+            self.total_fill[choice.domain] = max(
+                self.total_fill.get(choice.domain, 0), sum(day_minutes)
+            )
+        keys = list(places)
+        self.minutes = [[travel.minutes(a[0], b[0]) for b in keys] for a in keys]
+        self.required = [[travel.required_gap(a[0], b[0], a[1], b[1]) for b in keys] for a in keys]
+        self.chunks = per_choice
+        self.days_of = [tuple(sorted(pc)) for pc in per_choice]
+        self.cache: dict[tuple[int, ...], tuple[int, int, int, int]] = {}
+        self.w_compact = w["compactness"] * SCALE / IDLE_NORM_MINUTES
+        self.w_travel = w["travel"] * SCALE / TRAVEL_NORM_MINUTES
+        self.cap_compact = w["compactness"] * SCALE
+        self.cap_travel = w["travel"] * SCALE
+        self.check_load = max_classes is not None or max_block is not None
+        self.limit_classes = max_classes if max_classes is not None else 1 << 30
+        self.limit_block = max_block if max_block is not None else 1 << 30
+        self.soft = soft
+        self.hard_load = hard_load
+        self.soft_travel = soft_travel
 
-    def day_eval(key: tuple[int, ...]) -> tuple[int, int, int, int]:
-        """(idle, travel, bad transfers, load violation) of one day; key = (day, *picks)."""
+    def day_eval(self, key: tuple[int, ...]) -> tuple[int, int, int, int]:
+        """(idle, travel, bad transfers, overloaded 0/1) of one day; key = (day, *choices)."""
         day = key[0]
         items: list[tuple[int, int, int]] = []
         for i in key[1:]:
-            items.extend(chunks[i][day])
+            items.extend(self.chunks[i][day])
         items.sort()
+        grace, minutes, required = GAP_GRACE_MINUTES, self.minutes, self.required
         prev_end = prev_place = block_start = block_end = -1
         prev_place_end = day_idle = trav = bad = longest = 0
         for start, end, place in items:
@@ -346,59 +355,80 @@ def _fast_leaf(
                         bad += 1
                 prev_place = place
                 prev_place_end = end
-            if check_load:
+            if self.check_load:
                 if block_end >= 0 and start - block_end <= grace:
                     block_end = max(block_end, end)
                 else:
                     block_start, block_end = start, end
                 longest = max(longest, block_end - block_start)
-        load = check_load and (len(items) > limit_classes or longest > limit_block)
+        load = self.check_load and (len(items) > self.limit_classes or longest > self.limit_block)
         result = (day_idle, trav, bad, 1 if load else 0)
-        if len(cache) > 200_000:
-            cache.clear()
-        cache[key] = result
+        if len(self.cache) > 200_000:
+            self.cache.clear()
+        self.cache[key] = result
         return result
 
-    def leaf(picks: tuple[int, ...], remaining: Sequence[int]) -> int | None:
-        by_day: dict[int, list[int]] = {}
-        for i in picks:
-            for day in days_of[i]:
-                got = by_day.get(day)
-                if got is None:
-                    by_day[day] = [day, i]
-                else:
-                    got.append(i)
-        idle = trav = bad = violations = raw_idle = 0
-        for day, ids in by_day.items():
-            key = tuple(ids)
-            stats = cache.get(key)
-            if stats is None:
-                stats = day_eval(key)
-            day_idle, day_trav, day_bad, day_load = stats
-            trav += day_trav
-            bad += day_bad
-            violations += day_load
-            if day_idle:
-                raw_idle += day_idle
-                if remaining:
-                    day_idle -= sum(fill[d][day] for d in remaining)
-                if day_idle > 0:
-                    idle += day_idle
-        if remaining and raw_idle:
-            idle = max(idle, raw_idle - sum(total_fill[d] for d in remaining))
-        if violations:
-            if hard_load:
-                return None
-            violations = 1 if remaining else violations
-        penalty = round(min(cap_compact, idle * w_compact)) if idle else 0
-        if trav:
-            penalty += round(min(cap_travel, trav * w_travel))
-        penalty += soft * violations
-        if soft_travel:
-            penalty += soft * bad
-        return penalty
+    def root(self) -> tuple[dict[int, tuple[int, ...]], dict[int, int], int, int, int]:
+        return ({}, {}, 0, 0, 0)
 
-    return leaf
+    def extend(
+        self, state: tuple[dict[int, tuple[int, ...]], dict[int, int], int, int, int], choice: int
+    ) -> tuple[dict[int, tuple[int, ...]], dict[int, int], int, int, int] | None:
+        keys, idles, trav, bad, viol = state
+        new_keys = keys.copy()
+        new_idles = idles.copy()
+        cache = self.cache
+        for day in self.days_of[choice]:
+            old = keys.get(day)
+            if old is None:
+                key: tuple[int, ...] = (day, choice)
+            else:
+                key = (*old, choice)
+                _, t0, b0, v0 = cache.get(old) or self.day_eval(old)
+                trav -= t0
+                bad -= b0
+                viol -= v0
+            stats = cache.get(key) or self.day_eval(key)
+            new_keys[day] = key
+            if stats[0]:
+                new_idles[day] = stats[0]
+            else:
+                new_idles.pop(day, None)
+            trav += stats[1]
+            bad += stats[2]
+            viol += stats[3]
+        if viol and self.hard_load:
+            return None
+        return (new_keys, new_idles, trav, bad, viol)
+
+    def bound(
+        self,
+        state: tuple[dict[int, tuple[int, ...]], dict[int, int], int, int, int],
+        remaining: Sequence[int],
+    ) -> int:
+        _, idles, trav, bad, viol = state
+        idle = 0
+        if idles:
+            if remaining:
+                fill = self.fill
+                raw = 0
+                for day, day_idle in idles.items():
+                    raw += day_idle
+                    left = day_idle - sum(fill[d][day] for d in remaining)
+                    if left > 0:
+                        idle += left
+                total = self.total_fill
+                idle = max(idle, raw - sum(total[d] for d in remaining))
+            else:
+                idle = sum(idles.values())
+        penalty = round(min(self.cap_compact, idle * self.w_compact)) if idle else 0
+        if trav:
+            penalty += round(min(self.cap_travel, trav * self.w_travel))
+        if viol:
+            penalty += self.soft * viol
+        if bad and self.soft_travel:
+            penalty += self.soft * bad
+        return penalty
 
 
 def evaluate(sections: Sequence[SectionSpec], ctx: ProductContext) -> int:

@@ -18,11 +18,24 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 Clock = Callable[[], float]
-LeafFn = Callable[[tuple[int, ...], Sequence[int]], int | None]
-"""leaf(picks, remaining domains): a lower bound on the non-additive penalty of any completion
-(exact when nothing remains), or None when the picks already break a hard constraint."""
+
+
+class Evaluator(Protocol):
+    """Non-additive penalty, evaluated incrementally along the search path.
+
+    `extend` adds a choice to a state (None when a hard constraint already fails; it only
+    gets worse as classes are added); `bound` is a lower bound on the penalty of any
+    completion using the remaining domains, and exact when none remain.
+    """
+
+    def root(self) -> Any: ...
+
+    def extend(self, state: Any, choice: int) -> Any | None: ...
+
+    def bound(self, state: Any, remaining: Sequence[int]) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +47,7 @@ class SearchModel:
     daymask: tuple[int, ...]
     compat: tuple[int, ...]
     day_penalty: tuple[int, ...]
-    leaf: LeafFn | None = None
+    leaf: Evaluator | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +113,7 @@ def top_k(
     nodes = 0
 
     def dfs(
-        allowed: int, remaining: list[int], cur: int, used: int, picks: tuple[int, ...]
+        allowed: int, remaining: list[int], cur: int, used: int, picks: tuple[int, ...], state: Any
     ) -> None:
         nonlocal nodes
         nodes += 1
@@ -142,18 +155,26 @@ def top_k(
         bound = cur + total - pused - maxloss
         if len(heap) >= best.k and bound <= heap[0][0]:
             return
-        if leaf is not None and picks:
-            extra = leaf(picks, remaining)
-            if extra is None or (len(heap) >= best.k and bound - extra <= heap[0][0]):
-                return
+        if (
+            leaf is not None
+            and picks
+            and len(heap) >= best.k
+            and bound - leaf.bound(state, remaining) <= heap[0][0]
+        ):
+            return
         rest = [d for d in remaining if d != best_d]
         x = best_x
         while x:
             low = x & -x
             x ^= low
             i = low.bit_length() - 1
+            child = None
+            if leaf is not None:
+                child = leaf.extend(state, i)
+                if child is None:
+                    continue
             if rest:
-                dfs(allowed & compat[i], rest, cur + score[i], used | daym[i], (*picks, i))
+                dfs(allowed & compat[i], rest, cur + score[i], used | daym[i], (*picks, i), child)
                 continue
             nodes += 1
             value = cur + score[i] - pen[(used | daym[i]).bit_count()]
@@ -161,10 +182,7 @@ def top_k(
                 continue
             chosen = (*picks, i)
             if leaf is not None:
-                extra = leaf(chosen, ())
-                if extra is None:
-                    continue
-                value -= extra
+                value -= leaf.bound(child, ())
             best.push(value, chosen)
 
     sets = domain_sets if domain_sets is not None else [range(len(doms))]
@@ -175,7 +193,7 @@ def top_k(
             if not remaining:
                 best.push(0, ())
                 continue
-            dfs(-1, remaining, 0, 0, ())
+            dfs(-1, remaining, 0, 0, (), leaf.root() if leaf is not None else None)
     except _Timeout:
         complete = False
     return SearchOutcome(best.best_first(), nodes, complete)
@@ -194,7 +212,7 @@ def count_feasible(
     found = 0
     steps = 0
 
-    def dfs(allowed: int, remaining: list[int], picks: tuple[int, ...]) -> None:
+    def dfs(allowed: int, remaining: list[int], state: Any) -> None:
         nonlocal found, steps
         steps += 1
         if not steps & 1023 and clock() > deadline:
@@ -213,9 +231,14 @@ def count_feasible(
             low = x & -x
             x ^= low
             i = low.bit_length() - 1
+            child = None
+            if leaf is not None:
+                child = leaf.extend(state, i)
+                if child is None:
+                    continue
             if rest:
-                dfs(allowed & compat[i], rest, (*picks, i))
-            elif leaf is None or leaf((*picks, i), ()) is not None:
+                dfs(allowed & compat[i], rest, child)
+            else:
                 found += 1
             if found >= cap:
                 raise _Timeout
@@ -228,7 +251,7 @@ def count_feasible(
             if not remaining:
                 found += 1
                 continue
-            dfs(-1, remaining, ())
+            dfs(-1, remaining, leaf.root() if leaf is not None else None)
     except _Timeout:
         finished = found >= cap
     return min(found, cap), finished
