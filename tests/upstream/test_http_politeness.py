@@ -102,7 +102,7 @@ async def test_min_gap_between_starts_real_clock(server: FaultServer) -> None:
         await asyncio.gather(*(client.request("GET", f"/p/{i}") for i in range(8)))
     gaps = [b - a for a, b in itertools.pairwise(transport.starts)]
     assert len(gaps) == 7
-    assert min(gaps) >= 0.049, gaps  # timers may fire a clock tick early
+    assert min(gaps) >= 0.045, gaps  # event-loop timers may fire a few ms early
     assert server.max_concurrency <= 2
 
 
