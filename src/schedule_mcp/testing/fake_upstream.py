@@ -423,9 +423,10 @@ class RmpSite:
         did_fallback = False
         if not matches and criteria.get("fallback") and wanted:
             did_fallback = True
+            others = [t for t in self.world.teachers if t.school_legacy_id != school_id]
             matches = [
-                t for t in self.world.teachers if any(tok in _tokens(t.last_name) for tok in wanted)
-            ] or self.world.teachers[:3]
+                t for t in others if any(tok in _tokens(t.last_name) for tok in wanted)
+            ] or others[:3]  # fallback: the school filter is dropped (§3.3)
         start = _cursor_start(variables.get("cursor") or _after_literal(query))
         first = self._first(query, variables, 8)
         page = matches[start : start + first]
