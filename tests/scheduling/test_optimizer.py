@@ -201,7 +201,9 @@ def brute_force(problem: ScheduleProblem, ctx: ProductContext) -> dict[tuple[obj
                 )
                 if stats.overloaded_days:
                     continue
-            key = tuple(sorted((_merge_key(s, ctx, scoring.section_score(s)) for s in picks), key=repr))
+            key = tuple(
+                sorted((_merge_key(s, ctx, scoring.section_score(s)) for s in picks), key=repr)
+            )
             found[key] = evaluate(picks, ctx)
     return found
 
