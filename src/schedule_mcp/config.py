@@ -47,48 +47,98 @@ class Settings(BaseSettings):
     cache_ttl: int = Field(default=HOUR, gt=0, description="Default cache entry TTL, seconds.")
 
     # freshness (seconds): fresh TTL, stale-while-revalidate, stale-if-error
-    sections_ttl: int = Field(default=HOUR, gt=0)
-    sections_swr: int = Field(default=DAY, ge=0)
-    sections_sie: int = Field(default=14 * DAY, ge=0)
-    professors_ttl: int = Field(default=7 * DAY, gt=0)
-    professors_swr: int = Field(default=30 * DAY, ge=0)
-    professors_sie: int = Field(default=180 * DAY, ge=0)
-    reviews_ttl: int = Field(default=7 * DAY, gt=0)
-    reviews_swr: int = Field(default=30 * DAY, ge=0)
-    reviews_sie: int = Field(default=180 * DAY, ge=0)
+    sections_ttl: int = Field(
+        default=HOUR, gt=0, description="Sections stay fresh this many seconds."
+    )
+    sections_swr: int = Field(
+        default=DAY,
+        ge=0,
+        description="Then served while refreshing in the background for this long (s).",
+    )
+    sections_sie: int = Field(
+        default=14 * DAY,
+        ge=0,
+        description="Then served only if a refresh fails, for this long (s).",
+    )
+    professors_ttl: int = Field(
+        default=7 * DAY, gt=0, description="Professor figures stay fresh this many seconds."
+    )
+    professors_swr: int = Field(
+        default=30 * DAY, ge=0, description="Stale-while-revalidate window for professors (s)."
+    )
+    professors_sie: int = Field(
+        default=180 * DAY, ge=0, description="Stale-if-error window for professors (s)."
+    )
+    reviews_ttl: int = Field(
+        default=7 * DAY, gt=0, description="Reviews stay fresh this many seconds."
+    )
+    reviews_swr: int = Field(
+        default=30 * DAY, ge=0, description="Stale-while-revalidate window for reviews (s)."
+    )
+    reviews_sie: int = Field(
+        default=180 * DAY, ge=0, description="Stale-if-error window for reviews (s)."
+    )
     lease_ttl: int = Field(default=120, gt=0, description="Cross-process sync lease, seconds.")
 
     # upstream
     cuny_url: str = Field(
         default="https://globalsearch.cuny.edu/CFGlobalSearchTool",
         pattern=r"^https?://[^\s/]+(/\S*)?$",
+        description="CUNY Global Class Search base URL.",
     )
     rmp_url: str = Field(
-        default="https://www.ratemyprofessors.com/graphql", pattern=r"^https?://[^\s/]+(/\S*)?$"
+        default="https://www.ratemyprofessors.com/graphql",
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        description="RateMyProfessors GraphQL endpoint.",
     )
     offline: bool = Field(default=False, description="Serve the bundled sample world; no network.")
-    connect_timeout: float = Field(default=5.0, gt=0)
-    read_timeout: float = Field(default=10.0, gt=0)
-    write_timeout: float = Field(default=10.0, gt=0)
-    pool_timeout: float = Field(default=5.0, gt=0)
+    connect_timeout: float = Field(default=5.0, gt=0, description="Upstream connect timeout (s).")
+    read_timeout: float = Field(
+        default=10.0, gt=0, description="Upstream read timeout per socket read (s)."
+    )
+    write_timeout: float = Field(default=10.0, gt=0, description="Upstream write timeout (s).")
+    pool_timeout: float = Field(default=5.0, gt=0, description="Wait for a pooled connection (s).")
     attempt_deadline: float = Field(default=20.0, gt=0, description="Overall cap per attempt, s.")
-    max_attempts: int = Field(default=3, ge=1, le=10)
-    retry_budget_per_minute: int = Field(default=60, ge=0)
-    host_concurrency: int = Field(default=2, ge=1, le=8)
+    max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Attempts per upstream request (1 + retries)."
+    )
+    retry_budget_per_minute: int = Field(
+        default=60, ge=0, description="Retries allowed per minute for the whole process."
+    )
+    host_concurrency: int = Field(
+        default=2, ge=1, le=8, description="Concurrent requests per upstream host."
+    )
     host_min_gap: float = Field(default=1.0, ge=0, description="Seconds between request starts.")
-    breaker_fail_max: int = Field(default=5, ge=1)
-    breaker_reset_timeout: float = Field(default=30.0, gt=0)
-    max_body_bytes: int = Field(default=10 * 2**20, gt=0)
+    breaker_fail_max: int = Field(
+        default=5, ge=1, description="Consecutive failures that open a host's circuit breaker."
+    )
+    breaker_reset_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a breaker stays open before one probe."
+    )
+    max_body_bytes: int = Field(
+        default=10 * 2**20, gt=0, description="Largest upstream response body accepted (bytes)."
+    )
     rmp_max_ratings: int = Field(default=100, ge=0, description="Ratings fetched per professor.")
-    tool_timeout: float = Field(default=45.0, gt=0, lt=50)
-    population_concurrency: int = Field(default=4, ge=1)
+    tool_timeout: float = Field(
+        default=45.0,
+        gt=0,
+        lt=50,
+        description="Seconds a tool may take before answering from stored data (< 50).",
+    )
+    population_concurrency: int = Field(
+        default=4, ge=1, description="Upstream keys populated at once per request."
+    )
 
     # surface
     admin_enabled: bool = Field(default=False, description="Expose admin tools over stdio.")
     admin_token: str = Field(default="", description="Bearer token granting admin over HTTP.")
     http_token: str = Field(default="", description="Bearer token required off loopback.")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    log_file: Path | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="Log level of the JSON logs on stderr."
+    )
+    log_file: Path | None = Field(
+        default=None, description="Also write logs to this rotating file."
+    )
 
     @model_validator(mode="before")
     @classmethod
