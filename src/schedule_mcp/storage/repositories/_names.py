@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
+@lru_cache(maxsize=4096)
 def normalise_person_name(name: str) -> str:
     """ "Smith, John A." / "JOHN A SMITH" / "Jóhn Smith" -> "john a smith" (a lookup key)."""
     text = unicodedata.normalize("NFKD", name)

@@ -94,11 +94,11 @@ def snapshot_rows(snapshot: CourseSnapshot) -> SnapshotRows:
         elif len(titles) > len(result.courses):
             result.courses.append(_course_row(course, snapshot.subject))
         for raw_section in raw_course.sections:
-            section_data = raw_section.model_dump(mode="json")
-            section = _revalidated(section_data, Section, f"{where} section", problems)
+            section_json = raw_section.model_dump_json()
+            section = _revalidated_json(section_json, Section, f"{where} section", problems)
             if section is None:
                 continue
-            digest = content_hash(section_data)
+            digest = hashlib.sha256(section_json.encode()).hexdigest()
             previous = seen_sections.setdefault(section.class_number, digest)
             if previous != digest:
                 problems.append(f"class number {section.class_number} appears twice, differently")
@@ -135,6 +135,15 @@ def _revalidated(data: dict[str, Any], model: type[M], where: str, problems: lis
     """Re-run model validation on dumped data (catches `model_construct`-ed or mutated objects)."""
     try:
         return model.model_validate(data)
+    except ValidationError as exc:
+        problems.append(f"{where}: {exc.errors()[0]['msg']}")
+        return None
+
+
+def _revalidated_json(data: str, model: type[M], where: str, problems: list[str]) -> M | None:
+    """`_revalidated` for JSON text (the fast path used per section)."""
+    try:
+        return model.model_validate_json(data)
     except ValidationError as exc:
         problems.append(f"{where}: {exc.errors()[0]['msg']}")
         return None
@@ -221,17 +230,19 @@ _LIMITS = {
 
 def _length_problems(rows: SnapshotRows) -> list[str]:
     """Strings longer than their column (PostgreSQL would fail mid-write; SQLite would not)."""
-    checks: list[tuple[str, dict[str, Any]]] = [(courses.name, row) for row in rows.courses]
-    for section in rows.sections:
-        checks.append((sections.name, section.row))
-        checks.extend((meetings.name, row) for row in section.meetings)
-        checks.extend((section_instructors.name, row) for row in section.instructors)
+    by_table: dict[str, list[dict[str, Any]]] = {
+        courses.name: rows.courses,
+        sections.name: [section.row for section in rows.sections],
+        meetings.name: [row for section in rows.sections for row in section.meetings],
+        section_instructors.name: [row for section in rows.sections for row in section.instructors],
+    }
     problems: list[str] = []
-    for table, row in checks:
+    for table, table_rows in by_table.items():
         for name, limit in _LIMITS[table].items():
-            value = row.get(name)
-            if isinstance(value, str) and len(value) > limit:
-                problems.append(f"{table}.{name} longer than {limit}: {value[:40]!r}")
+            values = [row[name] for row in table_rows if name in row]
+            longest = max(values, key=len, default="")
+            if len(longest) > limit:
+                problems.append(f"{table}.{name} longer than {limit}: {longest[:40]!r}")
     return problems
 
 
