@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from inline_snapshot import snapshot
 
+from schedule_mcp.domain.models import Course
 from schedule_mcp.errors import ParseError
 from schedule_mcp.upstream.cuny_pages import (
     SubjectOption,
@@ -20,7 +21,7 @@ from schedule_mcp.upstream.cuny_pages import (
 from tests.upstream.cuny_helpers import fixture, summarise
 
 
-def results(html: str) -> list:  # type: ignore[type-arg]
+def results(html: str) -> list[Course]:
     return parse_results(html, university="QNS01", term_code=1269, subject="CMSC")
 
 
