@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -151,3 +152,18 @@ async def test_a_failed_write_session_rolls_back(database_url: str) -> None:
     finally:
         await database.dispose()
     assert version == "0001"
+
+
+async def test_from_settings_creates_the_data_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCHEDULE_MCP_DATA_DIR", str(tmp_path / "new" / "dir"))
+    monkeypatch.setenv("SCHEDULE_MCP_SQLITE_SYNCHRONOUS", "FULL")
+    database = Database.from_settings(Settings())
+    try:
+        await ensure_schema(database.engine)
+        async with database.read_session() as connection:
+            assert (await read_pragmas(connection))["synchronous"] == SYNCHRONOUS_CODES["FULL"]
+    finally:
+        await database.dispose()
+    assert (tmp_path / "new" / "dir" / "schedule.db").is_file()

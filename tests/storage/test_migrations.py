@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
 from sqlalchemy import inspect
 
 from schedule_mcp.storage import migrate
@@ -71,3 +74,19 @@ def test_config_needs_no_ini_file() -> None:
     config = migrate.alembic_config()
     assert config.config_file_name is None
     assert (migrate.MIGRATIONS_DIR / "env.py").is_file()
+
+
+async def test_processes_starting_together_upgrade_once(database_url: str) -> None:
+    """Two servers starting at once on a fresh database both come up; the schema is whole."""
+    script = "import asyncio, sys; from schedule_mcp.storage.migrate import ensure_schema; asyncio.run(ensure_schema(sys.argv[1]))"
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", script, database_url, stderr=asyncio.subprocess.PIPE
+        )
+        for _ in range(2)
+    ]
+    for child in children:
+        _, stderr = await child.communicate()
+        assert child.returncode == 0, stderr.decode()[-2000:]
+    assert migrate.current(database_url) == HEAD
+    assert migrate.check(database_url) == []

@@ -14,12 +14,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
+
+from schedule_mcp.config import Settings
 
 BUSY_TIMEOUT_MS = 5000
 WRITE_OPTION = "schedule_mcp_write"
@@ -79,6 +82,16 @@ class Database:
     @classmethod
     def from_url(cls, url: str, *, synchronous: Synchronous = "NORMAL") -> Database:
         return cls(create_engine(url, synchronous=synchronous))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        """The server's database: `resolved_database_url`, with its data directory created."""
+        url = settings.resolved_database_url
+        if is_sqlite_url(url):
+            database = make_url(url).database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+        return cls.from_url(url, synchronous=settings.sqlite_synchronous)
 
     @property
     def dialect(self) -> str:
