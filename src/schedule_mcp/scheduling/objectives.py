@@ -301,6 +301,7 @@ class LeafEvaluator:
         per_choice: list[dict[int, tuple[tuple[int, int, int], ...]]] = []
         self.fill: dict[int, list[int]] = {}
         self.total_fill: dict[int, int] = {}
+        self.day_choices: dict[int, list[int]] = {}
         for choice in choices:
             days: dict[int, list[tuple[int, int, int]]] = {}
             dom_fill = self.fill.setdefault(choice.domain, [0] * 7)
@@ -309,8 +310,11 @@ class LeafEvaluator:
                 place = places.setdefault((campus, building), len(places)) if on_campus else -1
                 days.setdefault(day, []).append((start, end, place))
                 day_minutes[day] += end - start + GAP_GRACE_MINUTES
+            day_bits = self.day_choices.setdefault(choice.domain, [0] * 7)
             for day in range(7):
                 dom_fill[day] = max(dom_fill[day], day_minutes[day])
+                if day_minutes[day]:
+                    day_bits[day] |= 1 << choice.index
             per_choice.append({d: tuple(items) for d, items in days.items()})
             self.total_fill[choice.domain] = max(
                 self.total_fill.get(choice.domain, 0), sum(day_minutes)
@@ -405,16 +409,17 @@ class LeafEvaluator:
         self,
         state: tuple[dict[int, tuple[int, ...]], dict[int, int], int, int, int],
         remaining: Sequence[int],
+        allowed: int,
     ) -> int:
         _, idles, trav, bad, viol = state
         idle = 0
         if idles:
             if remaining:
-                fill = self.fill
+                fill, bits = self.fill, self.day_choices
                 raw = 0
                 for day, day_idle in idles.items():
                     raw += day_idle
-                    left = day_idle - sum(fill[d][day] for d in remaining)
+                    left = day_idle - sum(fill[d][day] for d in remaining if allowed & bits[d][day])
                     if left > 0:
                         idle += left
                 total = self.total_fill

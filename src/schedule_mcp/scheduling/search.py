@@ -28,14 +28,15 @@ class Evaluator(Protocol):
 
     `extend` adds a choice to a state (None when a hard constraint already fails; it only
     gets worse as classes are added); `bound` is a lower bound on the penalty of any
-    completion using the remaining domains, and exact when none remain.
+    completion using the remaining domains' still-allowed choices (`allowed` bitmask), and
+    exact when none remain.
     """
 
     def root(self) -> Any: ...
 
     def extend(self, state: Any, choice: int) -> Any | None: ...
 
-    def bound(self, state: Any, remaining: Sequence[int]) -> int: ...
+    def bound(self, state: Any, remaining: Sequence[int], allowed: int) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +160,7 @@ def top_k(
             leaf is not None
             and picks
             and len(heap) >= best.k
-            and bound - leaf.bound(state, remaining) <= heap[0][0]
+            and bound - leaf.bound(state, remaining, allowed) <= heap[0][0]
         ):
             return
         rest = [d for d in remaining if d != best_d]
@@ -182,7 +183,7 @@ def top_k(
                 continue
             chosen = (*picks, i)
             if leaf is not None:
-                value -= leaf.bound(child, ())
+                value -= leaf.bound(child, (), 0)
             best.push(value, chosen)
 
     sets = domain_sets if domain_sets is not None else [range(len(doms))]
