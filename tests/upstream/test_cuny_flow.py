@@ -8,7 +8,7 @@ import pytest
 
 from schedule_mcp.domain.models import SectionStatus
 from schedule_mcp.domain.terms import parse_term
-from schedule_mcp.errors import ParseError, UpstreamError
+from schedule_mcp.errors import DataNotFoundError, ParseError, UpstreamError
 from schedule_mcp.testing.fake_upstream import ContentFault, FakeUpstream, without_seats
 from schedule_mcp.testing.fault_server import Fault
 from schedule_mcp.upstream.cuny import CunyClient
@@ -191,3 +191,13 @@ async def test_transient_500s_are_retried(fake: FakeUpstream, client: CunyClient
     snapshot = await client.fetch_subject("QNS01", FALL, "MATH")
     assert snapshot.section_count == 45
     assert fake.requests(CONTROLLER) == 4  # step 1 + three step-2 attempts
+
+
+async def test_printed_prefix_as_subject_gets_an_actionable_error(client: CunyClient) -> None:
+    with pytest.raises(DataNotFoundError, match="subject CSCI is not offered at QNS01") as caught:
+        await client.fetch_subject("QNS01", FALL, "CSCI")
+    assert "Search subject CMSC instead" in caught.value.for_model()
+    snapshots = await client.fetch_prefix("QNS01", FALL, "CSCI")
+    assert [s.subject for s in snapshots] == ["CMSC"]
+    with pytest.raises(DataNotFoundError, match="no subjects at LEH01"):
+        await client.fetch_subject("LEH01", FALL, "MATH")

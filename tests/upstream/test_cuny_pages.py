@@ -193,7 +193,7 @@ def test_status_uses_title_never_alt() -> None:
             "13/45/2026 - 12/21/2026<br>",
             "td[data-label='Meeting Dates']",
         ),
-        ("CSCI 111 - Intro", "CSCI 111 Intro", "div.testing_msg"),
+        ("CSCI 111 - Intro", "CSCI 111 Intro", ".testing_msg"),
         (">41013<", ">41005<", "td[data-label=Class] a"),
     ],
 )

@@ -18,13 +18,14 @@ from typing import ParamSpec, TypeVar
 from schedule_mcp.domain.colleges import get_college
 from schedule_mcp.domain.models import Course, CourseSnapshot, SeatCounts
 from schedule_mcp.domain.terms import Term
-from schedule_mcp.errors import ParseError, ScrapingError
+from schedule_mcp.errors import DataNotFoundError, ParseError, ScrapingError
 from schedule_mcp.upstream.cuny_pages import (
     Institution,
     Landing,
     SubjectOption,
     TermOption,
     decode_page,
+    is_landing_page,
     learn_prefixes,
     parse_detail,
     parse_landing,
@@ -199,7 +200,7 @@ class CunyClient:
             subjects = await self._select(code, term_value, deadline)
             option = next((s for s in subjects if s.code == subject.upper()), None)
             if option is None:
-                option = SubjectOption(code=subject.upper(), name="")
+                raise self._unknown_subject(code, term_value, subject, subjects)
             courses = await self._search_any_time(code, term_value, option, open_only, deadline)
         for prefix, found in learn_prefixes(courses).items():
             self.learned.setdefault(code, {}).setdefault(prefix, set()).update(found)
@@ -250,6 +251,22 @@ class CunyClient:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+
+    def _unknown_subject(
+        self, college: str, term_value: int, subject: str, subjects: list[SubjectOption]
+    ) -> DataNotFoundError:
+        term = Term.from_code(term_value).name
+        if not subjects:
+            return DataNotFoundError(
+                f"Global Search lists no subjects at {college} in {term}",
+                hint="Check the college and term (list_terms shows the offered terms).",
+            )
+        guess = resolve_subjects(college, subject, subjects, self.learned.get(college))
+        known = [code for code in guess if code != subject.upper()]
+        hint = f"Search subject {' or '.join(known)} instead." if known else "Check the subject."
+        return DataNotFoundError(
+            f"subject {subject.upper()} is not offered at {college} in {term}", hint=hint
+        )
 
     # ------------------------------------------------------------------ flow
 
@@ -388,7 +405,7 @@ class CunyClient:
         for attempt in (1, 2):
             response = await self._send("POST", self.controller_url, data=form, deadline=deadline)
             html = self._decode(response)
-            if attempt == 1 and _is_session_lost(html):
+            if attempt == 1 and is_landing_page(html):
                 log.info("CUNY session lost; starting a new one")
                 self._selected = None
                 await self._select(college, term_value, deadline)
@@ -399,8 +416,3 @@ class CunyClient:
         raise ScrapingError(  # pragma: no cover - the loop always returns
             "CUNY session could not be re-established", host=self.http.host
         )
-
-
-def _is_session_lost(html: str) -> bool:
-    """Step 2 answered with the landing form: the server forgot institution + term."""
-    return 'name="term_value"' in html and "class section(s) found" not in html

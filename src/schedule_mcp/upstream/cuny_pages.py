@@ -257,6 +257,17 @@ def parse_subjects(html: str) -> list[SubjectOption]:
 # --------------------------------------------------------------------------- results page
 
 
+def is_landing_page(html: str) -> bool:
+    """The institution/term form instead of results: the server lost the session."""
+    try:
+        tree = _parse(html)
+    except ParseError:
+        return False
+    return tree.css_first("select[name=term_value]") is not None and not COUNT_RE.search(
+        clean(tree.body.text() if tree.body is not None else "")
+    )
+
+
 def parse_count(html: str) -> int:
     """The "N class section(s) found" figure; ParseError when the line is missing."""
     tree = _parse(html)
@@ -434,7 +445,7 @@ def _course_heading(heading: LexborNode) -> tuple[str, str]:
         raise ParseError(
             f"course heading {text!r} is not '<PREFIX> <number> - <title>'",
             page=RESULTS,
-            selector="div.testing_msg",
+            selector=".testing_msg",
             snippet=_snippet(heading),
         )
     return normalise_course_code(f"{match[1]} {match[2]}"), match[3]
@@ -448,7 +459,10 @@ def parse_results(html: str, *, university: str, term_code: int, subject: str) -
         raise
     except ValueError as exc:  # a domain model rejected a parsed value
         raise ParseError(
-            f"invalid value: {exc}".splitlines()[0], page=RESULTS, snippet=html[:300]
+            f"invalid value: {exc}".splitlines()[0],
+            page=RESULTS,
+            selector="table.classinfo tbody > tr",
+            snippet=html[:300],
         ) from exc
 
 
@@ -456,7 +470,7 @@ def _parse_results(html: str, *, university: str, term_code: int, subject: str) 
     tree = _parse(html)
     expected = _count(tree, html)
     courses: dict[str, Course] = {}
-    for heading in tree.css("div.testing_msg"):
+    for heading in tree.css(".testing_msg"):
         container = _next_element(heading)
         container_id = (container.attributes.get("id") or "") if container is not None else ""
         if container is None or not container_id.startswith("contentDivImg"):
@@ -491,7 +505,7 @@ def _parse_results(html: str, *, university: str, term_code: int, subject: str) 
             f"the page says {expected} class section(s) found but {found} rows were parsed"
             + _page_kind_hint(tree),
             page=RESULTS,
-            selector="div.testing_msg + div[id^=contentDivImg] table.classinfo tbody > tr",
+            selector=".testing_msg + [id^=contentDivImg] table.classinfo tbody > tr",
             snippet=html[:300],
         )
     numbers = [s.class_number for course in courses.values() for s in course.sections]
