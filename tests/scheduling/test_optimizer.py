@@ -409,3 +409,25 @@ def test_generate_schedules_request_round_trip_is_json() -> None:
     second = result.schedules[1]
     assert second.weekly_travel_minutes == 0  # MW at QNS, TR at HTR: different days
     assert [t.campuses for t in second.travel] == [["QNS"], ["HTR"], ["QNS"], ["HTR"]]
+
+
+def test_a_required_course_without_sections_is_infeasible_not_dropped() -> None:
+    a = course("A 1", section("9001", "A 1", meeting("MW", "9:00", "10:15")))
+    empty = CourseSpec(code="Z 9", sections=())
+    result = solve(ScheduleProblem(required=(a, empty)), k=3)
+    assert result.schedules == []
+    assert result.diagnosis is not None
+    assert "Z 9 (no sections)" in result.diagnosis.empty_components
+
+
+def test_soft_load_limits_are_reported() -> None:
+    sections = [
+        section(f"95{i}", f"L {i}", meeting("M", f"{8 + i}:00", f"{8 + i}:50")) for i in range(3)
+    ]
+    problem = ScheduleProblem(required=tuple(course(f"L {i}", s) for i, s in enumerate(sections)))
+    hard = solve(problem, Constraints(max_classes_per_day=2), k=1)
+    assert hard.schedules == []
+    soft = solve(
+        problem, Constraints(max_classes_per_day=2, strengths={"load": Strength.SOFT}), k=1
+    )
+    assert soft.schedules[0].soft_violations == ["daily load limits (1 days over)"]

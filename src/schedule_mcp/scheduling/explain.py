@@ -173,6 +173,18 @@ def build_schedules(
         stats = day_stats([m for s in specs for m in _day_meetings(s)], ctx.travel)
         if ctx.constraints.travel.value == "soft" and stats.bad_transfers:
             soft.append(f"travel ({stats.bad_transfers} tight transfers)")
+        c = ctx.constraints
+        if not c.is_hard("max_classes_per_day") and (
+            c.max_classes_per_day is not None or c.max_consecutive_hours is not None
+        ):
+            limits = day_stats(
+                [m for s in specs for m in _day_meetings(s)],
+                ctx.travel,
+                c.max_classes_per_day,
+                round(c.max_consecutive_hours * 60) if c.max_consecutive_hours else None,
+            )
+            if limits.overloaded_days:
+                soft.append(f"daily load limits ({limits.overloaded_days} days over)")
         days = 0
         for s in specs:
             days |= campus_days(s)

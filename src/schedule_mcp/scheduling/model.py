@@ -121,6 +121,8 @@ def compile_problem(
     ] = []
     for course_index, course in enumerate(problem.courses):
         optional = course_index >= len(problem.required)
+        if not course.components:  # a course without sections can never be scheduled
+            raw_domains.append((course.code, "(no sections)", optional, []))
         for component in course.components:
             groups: dict[tuple[Any, ...], list[SectionSpec]] = {}
             for section in course.sections:
@@ -172,7 +174,7 @@ def compile_problem(
         day_penalty=scoring.day_penalty,
         leaf=scoring.make_leaf(choices) if scoring.make_leaf else None,
     )
-    n_required = sum(len(c.components) for c in problem.required)
+    n_required = sum(max(1, len(c.components)) for c in problem.required)
     optional_courses = [
         tuple(i for i, d in enumerate(domains) if d.course == course.code)
         for course in problem.optional
