@@ -214,3 +214,43 @@ def test_fz2_deeply_nested_page_is_fast() -> None:
     started = time.perf_counter()
     _robust(page)
     assert time.perf_counter() - started < 3.0
+
+
+def test_fz1_edge_rows_round_trip() -> None:
+    edge_times = [
+        MeetingTime(days=(Weekday.MON,), start=0, end=1439),  # 12:00AM - 11:59PM
+        MeetingTime(days=(Weekday.TUE, Weekday.THU), start=720, end=770),  # 12:00PM - 12:50PM
+        MeetingTime(days=tuple(Weekday), start=719, end=721),
+        MeetingTime(),  # TBA
+    ]
+    rows = [
+        Section(
+            class_number=str(20000 + index),
+            course_code="MATH 151",
+            section=f"{index:02d}",
+            component="LEC",
+            meetings=[Meeting(time=time, room=room, instructor="TBA")],
+            instruction_mode=InstructionMode.from_label(label),
+            instruction_mode_label=label,
+        )
+        for index, (time, room, label) in enumerate(
+            [
+                (edge_times[0], "Kiely Hall 150", "In Person"),
+                (edge_times[1], "Online-Synchronous", "Online Synchronous"),
+                (edge_times[2], "Šárka Hall ✓", "HyFlex"),
+                (edge_times[3], "Online-Asynchronous", "Online Asynchronous"),
+            ]
+        )
+    ]
+    course = Course(
+        university="QNS01",
+        term_code=1269,
+        subject="MATH",
+        code="MATH 151",
+        title="Calculus I",
+        sections=rows,
+    )
+    html = render_results("Queens College", [course])
+    parsed = parse_results(html, university="QNS01", term_code=1269, subject="MATH")
+    assert parsed == [course]
+    assert "12:00AM - 11:59PM" in html and "12:00PM - 12:50PM" in html
