@@ -364,3 +364,24 @@ async def test_failure_at_every_write_statement_leaves_the_previous_snapshot(
         break
     assert len(failed_at) >= 8  # upserts, deletes, child rows, snapshot row: each was tried
     assert await stored(repository) == canonical(NEXT.courses)
+
+
+async def test_a_title_change_alone_counts_as_a_change(
+    repository: CourseRepository, database: Database
+) -> None:
+    first = make_snapshot(20)
+    await repository.replace_snapshot(first)
+    second = make_snapshot(20, fetched_at=first.fetched_at + timedelta(hours=1))
+    second.courses[1] = second.courses[1].model_copy(update={"title": "Renamed"})
+
+    result = await repository.replace_snapshot(second)
+
+    assert result.changed
+    assert (result.courses_written, result.updated) == (1, 0)
+    assert (await info(repository)) == result.info
+    assert result.info.changed_at == second.fetched_at
+    async with database.read_session() as connection:
+        scraped = dict(
+            (await connection.execute(select(courses.c.code, courses.c.last_scraped))).all()
+        )
+    assert scraped == {"CSCI 100": first.fetched_at, "CSCI 101": second.fetched_at}

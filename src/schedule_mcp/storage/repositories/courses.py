@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from schedule_mcp.errors import SnapshotRejectedError
 from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.repositories._sql import Clock, chunks, insert_for, system_clock
 from schedule_mcp.storage.repositories.course_rows import (
+    SectionRows,
     SnapshotRows,
     course_from_row,
     meeting_from_row,
@@ -70,10 +71,19 @@ class SnapshotResult:
     updated: int
     unchanged: int
     deleted: int
+    courses_written: int = 0
+    courses_deleted: int = 0
 
     @property
     def changed(self) -> bool:
-        return bool(self.inserted or self.updated or self.deleted)
+        """Whether any stored row changed (counts are sections, except `courses_*`)."""
+        return bool(
+            self.inserted
+            or self.updated
+            or self.deleted
+            or self.courses_written
+            or self.courses_deleted
+        )
 
 
 class CourseRepository:
@@ -234,26 +244,23 @@ async def _write(
     previous: SnapshotInfo | None,
     fencing: FencingToken | None,
 ) -> SnapshotResult:
+    """Upsert changed rows, delete gone ones, record the snapshot; inside the caller's transaction."""
     subject_filter = and_(
         courses.c.university == rows.university,
         courses.c.term_code == rows.term_code,
         courses.c.subject == rows.subject,
     )
     stored_courses = {
-        row.code: (row.id, row.content_hash)
+        row.code: row.content_hash
         for row in await connection.execute(
-            select(courses.c.id, courses.c.code, courses.c.content_hash).where(subject_filter)
+            select(courses.c.code, courses.c.content_hash).where(subject_filter)
         )
     }
     stored_sections = {
         row.class_number: (row.id, row.content_hash, row.course_id)
         for row in await connection.execute(
-            select(
-                sections.c.id,
-                sections.c.class_number,
-                sections.c.content_hash,
-                sections.c.course_id,
-            )
+            select(sections.c.id, sections.c.class_number)
+            .add_columns(sections.c.content_hash, sections.c.course_id)
             .join(courses, sections.c.course_id == courses.c.id)
             .where(subject_filter)
         )
@@ -262,21 +269,10 @@ async def _write(
     changed_courses = [
         {**row, "last_scraped": fetched_at}
         for row in rows.courses
-        if stored_courses.get(row["code"], (None, None))[1] != row["content_hash"]
+        if stored_courses.get(row["code"]) != row["content_hash"]
     ]
     if changed_courses:
-        statement = insert_for(connection, courses)
-        await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["university", "term_code", "subject", "code"],
-                set_={
-                    "title": statement.excluded.title,
-                    "content_hash": statement.excluded.content_hash,
-                    "last_scraped": statement.excluded.last_scraped,
-                },
-            ),
-            changed_courses,
-        )
+        await _upsert_courses(connection, changed_courses)
     course_ids = {
         row.code: row.id
         for row in await connection.execute(
@@ -284,21 +280,23 @@ async def _write(
         )
     }
 
-    changed_sections = []
+    changed_sections: list[tuple[SectionRows, int]] = []
     for section in rows.sections:
         course_id = course_ids[section.course_code]
         stored = stored_sections.get(section.row["class_number"])
-        if stored is None or stored[1] != section.row["content_hash"] or stored[2] != course_id:
+        if stored is None or stored[1:] != (section.row["content_hash"], course_id):
             changed_sections.append((section, course_id))
     if changed_sections:
         await _upsert_sections(connection, rows, changed_sections, fetched_at)
 
-    snapshot_numbers = {section.row["class_number"] for section in rows.sections}
+    # Sections first: a section moved to a new course must not go with its old course.
+    listed_sections = {section.row["class_number"] for section in rows.sections}
     gone_sections = [
-        stored[0] for number, stored in stored_sections.items() if number not in snapshot_numbers
+        stored[0] for number, stored in stored_sections.items() if number not in listed_sections
     ]
+    listed_courses = {row["code"] for row in rows.courses}
     gone_courses = [
-        course_ids[code] for code in course_ids if code not in {row["code"] for row in rows.courses}
+        course_id for code, course_id in course_ids.items() if code not in listed_courses
     ]
     for ids in chunks(gone_sections):
         await connection.execute(delete(sections).where(sections.c.id.in_(ids)))
@@ -311,34 +309,50 @@ async def _write(
     inserted = sum(
         1 for section, _ in changed_sections if section.row["class_number"] not in stored_sections
     )
-    updated = len(changed_sections) - inserted
-    changed = bool(changed_sections or gone_sections or gone_courses or changed_courses)
-    changed_at = fetched_at if changed or previous is None else previous.changed_at
-    info = SnapshotInfo(
-        university=rows.university,
-        term_code=rows.term_code,
-        subject=rows.subject,
-        fetched_at=fetched_at,
-        checked_at=now,
-        changed_at=changed_at,
-        row_count=rows.row_count,
-        course_count=len(rows.courses),
-        content_hash=rows.content_hash,
-    )
-    await _save_snapshot_info(connection, info, fencing)
-    return SnapshotResult(
-        info=info,
+    result = SnapshotResult(
+        info=SnapshotInfo(
+            university=rows.university,
+            term_code=rows.term_code,
+            subject=rows.subject,
+            fetched_at=fetched_at,
+            checked_at=now,
+            changed_at=fetched_at,
+            row_count=rows.row_count,
+            course_count=len(rows.courses),
+            content_hash=rows.content_hash,
+        ),
         inserted=inserted,
-        updated=updated,
+        updated=len(changed_sections) - inserted,
         unchanged=rows.row_count - len(changed_sections),
         deleted=len(gone_sections),
+        courses_written=len(changed_courses),
+        courses_deleted=len(gone_courses),
+    )
+    if previous is not None and not result.changed:
+        result = replace(result, info=replace(result.info, changed_at=previous.changed_at))
+    await _save_snapshot_info(connection, result.info, fencing)
+    return result
+
+
+async def _upsert_courses(connection: AsyncConnection, changed: list[dict[str, Any]]) -> None:
+    statement = insert_for(connection, courses)
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["university", "term_code", "subject", "code"],
+            set_={
+                "title": statement.excluded.title,
+                "content_hash": statement.excluded.content_hash,
+                "last_scraped": statement.excluded.last_scraped,
+            },
+        ),
+        changed,
     )
 
 
 async def _upsert_sections(
     connection: AsyncConnection,
     rows: SnapshotRows,
-    changed: list[tuple[Any, int]],
+    changed: list[tuple[SectionRows, int]],
     fetched_at: datetime,
 ) -> None:
     statement = insert_for(connection, sections)
