@@ -124,3 +124,11 @@ async def test_html_instead_of_json_is_a_parse_error(fake: FakeUpstream, rmp: Rm
     with pytest.raises(ParseError, match="not JSON"):
         await rmp.search_schools("Queens College")
     assert rmp.http.parse_failures == 1
+
+
+async def test_lists_every_teacher_of_a_school(fake: FakeUpstream, rmp: RmpClient) -> None:
+    school = await rmp.resolve_school("BAR01")
+    teachers = await rmp.list_teachers(school)
+    expected = {t.legacy_id for t in WORLD.teachers if t.school_legacy_id == 222}
+    assert {t.legacy_id for t in teachers} == expected
+    assert len(teachers) == len(expected)

@@ -197,9 +197,11 @@ class RmpClient:
         school: RmpSchool,
         *,
         limit: int = 20,
+        page_size: int = 20,
         deadline: float | None = None,
     ) -> list[RmpTeacher]:
-        """Teachers at `school` matching `name` (other schools' fallback hits dropped)."""
+        """Teachers at `school` matching `name` (other schools' fallback hits dropped);
+        an empty name lists the school's teachers (§3.3)."""
         teachers: list[RmpTeacher] = []
         cursor: str | None = None
         while len(teachers) < limit:
@@ -212,7 +214,7 @@ class RmpClient:
                 },
                 "schoolID": school.id,
                 "includeSchoolFilter": True,
-                "count": min(20, limit - len(teachers)),
+                "count": min(page_size, limit - len(teachers)),
                 "cursor": cursor,
             }
             payload = await self._post(TEACHER_SEARCH, TEACHER_QUERY, variables, deadline)
@@ -222,6 +224,12 @@ class RmpClient:
                 break
             cursor = page.end_cursor
         return teachers[:limit]
+
+    async def list_teachers(
+        self, school: RmpSchool, *, limit: int = 2000, deadline: float | None = None
+    ) -> list[RmpTeacher]:
+        """Every teacher RMP lists at `school` (empty search text), up to `limit`."""
+        return await self.search_teachers("", school, limit=limit, page_size=100, deadline=deadline)
 
     async def search_professors(
         self, college: str, name: str, *, deadline: float | None = None
