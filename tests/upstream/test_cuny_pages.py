@@ -257,3 +257,13 @@ def test_resolve_subjects(
     expected: list[str],
 ) -> None:
     assert resolve_subjects(college, prefix, subjects, learned) == expected
+
+
+def test_scraped_strings_are_sanitised_and_capped() -> None:
+    page = fixture("results_qns_cmsc.html").replace(
+        "Dario Thistlewick", "Da\u200brio \u202eThistle\u202cwick\U000e0041" + " x" * 400, 1
+    )
+    section = results(page)[1].sections[0]
+    instructor = section.meetings[0].instructor
+    assert instructor.startswith("Dario Thistlewick x x")
+    assert len(instructor) <= 300 and instructor.endswith("[truncated]")

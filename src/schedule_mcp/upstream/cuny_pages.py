@@ -26,6 +26,7 @@ from schedule_mcp.domain.models import (
     normalise_course_code,
 )
 from schedule_mcp.errors import ParseError
+from schedule_mcp.upstream.sanitize import clean_text
 
 LANDING = "search.jsp"
 CRITERIA = "criteria page"
@@ -106,6 +107,11 @@ def clean(text: str) -> str:
     return " ".join(kept.split())
 
 
+def field(text: str, max_len: int = 300) -> str:
+    """A scraped value: `clean`, then the shared untrusted-text sanitiser (length cap)."""
+    return clean_text(clean(text), max_len, html=False)
+
+
 def _snippet(node: LexborNode | None, html: str = "") -> str:
     if node is not None:
         return (node.html or "")[:300]
@@ -173,7 +179,7 @@ def cell_lines(node: LexborNode) -> list[str]:
             lines.append([])
         elif child.tag == "-text":
             lines[-1].append(child.text_content or "")
-    return [clean("".join(parts)) for parts in lines]
+    return [field("".join(parts)) for parts in lines]
 
 
 def _next_element(node: LexborNode) -> LexborNode | None:
@@ -207,7 +213,7 @@ def parse_landing(html: str) -> Landing:
                 selector="input[name=inst_selection] + label",
                 snippet=_snippet(box),
             )
-        institutions.append(Institution(code=code, name=clean(label.text())))
+        institutions.append(Institution(code=code, name=field(label.text())))
     select = tree.css_first("select[name=term_value]")
     if select is None or not institutions:
         raise ParseError(
@@ -228,7 +234,7 @@ def parse_landing(html: str) -> Landing:
                 selector="select[name=term_value] option",
                 snippet=_snippet(option),
             )
-        terms.append(TermOption(code=int(value), text=clean(option.text())))
+        terms.append(TermOption(code=int(value), text=field(option.text())))
     return Landing(institutions=institutions, terms=terms)
 
 
@@ -250,7 +256,7 @@ def parse_subjects(html: str) -> list[SubjectOption]:
     for option in select.css("option"):
         code = clean(option.attributes.get("value") or "")
         if code:
-            subjects.append(SubjectOption(code=code, name=clean(option.text())))
+            subjects.append(SubjectOption(code=code, name=field(option.text())))
     return subjects
 
 
@@ -394,7 +400,7 @@ def _section(row: LexborNode, course_code: str) -> Section:
             selector="td[data-label=Class] a",
             snippet=_snippet(row),
         )
-    section_text = clean(cells["Section"].text())
+    section_text = field(cells["Section"].text())
     match = SECTION_RE.match(section_text)
     if match is None:
         raise ParseError(
@@ -422,7 +428,7 @@ def _section(row: LexborNode, course_code: str) -> Section:
         meetings.append(
             Meeting(time=time, room=room, instructor=instructor, start_date=start, end_date=end)
         )
-    mode_label = clean(cells["Instruction Mode"].text()) or "In Person"
+    mode_label = field(cells["Instruction Mode"].text()) or "In Person"
     topic_cell = cells.get("Course Topic")
     return Section(
         class_number=number,
@@ -434,12 +440,12 @@ def _section(row: LexborNode, course_code: str) -> Section:
         instruction_mode=InstructionMode.from_label(mode_label),
         instruction_mode_label=mode_label,
         status=_status(cells["Status"], row),
-        topic=clean(topic_cell.text()) if topic_cell is not None else "",
+        topic=field(topic_cell.text()) if topic_cell is not None else "",
     )
 
 
 def _course_heading(heading: LexborNode) -> tuple[str, str]:
-    text = clean(heading.text())
+    text = field(heading.text())
     match = TITLE_RE.match(text)
     if match is None:
         raise ParseError(
