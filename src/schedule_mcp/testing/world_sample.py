@@ -477,7 +477,7 @@ def _ratings(
     return ratings
 
 
-def _rmp_course_names(code: str, rng: random.Random) -> list[str]:
+def _rmp_course_names(code: str) -> list[str]:
     prefix, number = code.split(" ")
     return [f"{prefix}{number}", f"{prefix.lower()}{number}", f"{prefix} {number}", number]
 
@@ -588,7 +588,7 @@ def generate_world(seed: int = SAMPLE_SEED) -> World:
                 departments[f"{first} {last}"] = (spec.college, spec.department)
         pool = pools[key]
         for name in pool:
-            course_names.setdefault(name, []).extend(_rmp_course_names(spec.code, rng))
+            course_names.setdefault(name, []).extend(_rmp_course_names(spec.code))
         factory = _SectionFactory(rng, spec.college, numbers[spec.college])
         colleges[spec.college].courses.append(_build_course(spec, term, factory, pool))
 
