@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("trial", range(2))
-async def test_sigkill_mid_rewrite_keeps_a_whole_snapshot(sqlite_url: str, trial: int) -> None:
+async def test_sigkill_mid_rewrite_keeps_a_whole_snapshot(sqlite_url: str) -> None:
+    """One trial per run (F8 measured 20/20 offline); the kill lands at a random moment."""
     await ensure_schema(sqlite_url)
     child = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -33,7 +33,7 @@ async def test_sigkill_mid_rewrite_keeps_a_whole_snapshot(sqlite_url: str, trial
     )
     assert child.stdout is not None
     assert await asyncio.wait_for(child.stdout.readline(), 60) == b"ready\n"
-    await asyncio.sleep(random.Random(trial).uniform(0.1, 0.6))
+    await asyncio.sleep(random.uniform(0.1, 0.6))
     child.send_signal(signal.SIGKILL)
     await child.wait()
 
