@@ -154,21 +154,31 @@ def top_k(
             if n < best_n:
                 best_n, best_d, best_x = n, d, x
         bound = cur + total - pused - maxloss
-        if len(heap) >= best.k and bound <= heap[0][0]:
+        full = len(heap) >= best.k
+        if full and bound <= heap[0][0]:
             return
-        if (
-            leaf is not None
-            and picks
-            and len(heap) >= best.k
-            and bound - leaf.bound(state, remaining, allowed) <= heap[0][0]
-        ):
-            return
+        penalty = 0
+        if leaf is not None and picks and full:
+            penalty = leaf.bound(state, remaining, allowed)
+            if bound - penalty <= heap[0][0]:
+                return
+        # Children come best score first. Any completion of child i is worth at most
+        # base + score[i] - day_penalty(used | days of i); once even the day-free part is
+        # below the k-th value, every later child is too.
+        base = cur + total - score[(best_x & -best_x).bit_length() - 1] - penalty
         rest = [d for d in remaining if d != best_d]
         x = best_x
         while x:
             low = x & -x
             x ^= low
             i = low.bit_length() - 1
+            if len(heap) >= best.k:
+                threshold = heap[0][0]
+                top = base + score[i]
+                if top - pused <= threshold:
+                    break
+                if top - pen[(used | daym[i]).bit_count()] <= threshold:
+                    continue
             child = None
             if leaf is not None:
                 child = leaf.extend(state, i)
