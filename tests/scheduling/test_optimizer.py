@@ -426,3 +426,26 @@ def test_soft_load_limits_are_reported() -> None:
         problem, Constraints(max_classes_per_day=2, strengths={"load": Strength.SOFT}), k=1
     )
     assert soft.schedules[0].soft_violations == ["daily load limits (1 days over)"]
+
+
+def test_request_accepts_user_spellings() -> None:
+    request = ScheduleRequest.model_validate(
+        {
+            "required_courses": ["CSCI 111"],
+            "earliest_start_time": "9am",
+            "latest_end_time": "17:30",
+            "days_off": ["Fri", 5],
+            "blocked_times": [
+                "work Tu 17:00-21:00",
+                ["gym", "Mo", "7am", "8am"],
+                {"name": "lab", "day": 3, "start": 600, "end": 660},
+            ],
+        }
+    )
+    assert request.earliest_start_time == 540 and request.latest_end_time == 1050
+    assert request.days_off == [Weekday.FRI, Weekday.SAT]
+    assert [(b.name, b.day, b.start, b.end) for b in request.blocked_times] == [
+        ("work", Weekday.TUE, 1020, 1260),
+        ("gym", Weekday.MON, 420, 480),
+        ("lab", Weekday.THU, 600, 660),
+    ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from schedule_mcp.domain.meetings import Weekday
 from schedule_mcp.domain.models import InstructionMode, SectionStatus
@@ -13,6 +15,7 @@ from schedule_mcp.scheduling.constraints import (
     UnratedPolicy,
 )
 from schedule_mcp.scheduling.objectives import Weights
+from schedule_mcp.scheduling.parsing import parse_blocked_time, parse_day, parse_time
 
 
 class ScheduleRequest(BaseModel):
@@ -45,6 +48,45 @@ class ScheduleRequest(BaseModel):
     travel: Strength = Strength.HARD
     max_schedules: int = Field(default=5, ge=1, le=50)
     time_limit_s: float = Field(default=2.0, gt=0, le=30)
+
+    @field_validator("earliest_start_time", "latest_end_time", mode="before")
+    @classmethod
+    def _times(cls, value: Any) -> Any:
+        """Accept minutes or user spellings ("10am", "17:30")."""
+        return parse_time(value) if isinstance(value, str) else value
+
+    @field_validator("days_off", mode="before")
+    @classmethod
+    def _days(cls, value: Any) -> Any:
+        """Accept weekday numbers (0 = Monday) or names ("Fri", "Friday", "F")."""
+        if isinstance(value, list | tuple):
+            return [parse_day(v) if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("blocked_times", mode="before")
+    @classmethod
+    def _blocks(cls, value: Any) -> Any:
+        """Accept BlockedTime objects, (name, day, start, end) tuples or spellings such as
+        "work Tu 17:00-21:00" (several days expand to several blocks)."""
+        if not isinstance(value, list | tuple):
+            return value
+        out: list[Any] = []
+        for item in value:
+            if isinstance(item, str):
+                out.extend(parse_blocked_time(item))
+            elif isinstance(item, list | tuple) and len(item) == 4:
+                name, day, start, end = item
+                out.append(
+                    BlockedTime(
+                        name=name,
+                        day=parse_day(day) if isinstance(day, str) else day,
+                        start=parse_time(start) if isinstance(start, str) else start,
+                        end=parse_time(end) if isinstance(end, str) else end,
+                    )
+                )
+            else:
+                out.append(item)
+        return out
 
     @property
     def seat_policy(self) -> SeatPolicy:

@@ -47,6 +47,12 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
+@cache
+def _normalise(campus: str) -> str:
+    text = campus.strip().upper()
+    return text[:-2] if len(text) == 5 and text[-2:].isdigit() else text
+
+
 def _round_up(value: float, step: int) -> int:
     return math.ceil(value / step - 1e-9) * step
 
@@ -132,8 +138,7 @@ class TravelModel:
     @staticmethod
     def normalise(campus: str) -> str:
         """ "QNS01" / "qns" -> "QNS"."""
-        text = campus.strip().upper()
-        return text[:-2] if len(text) == 5 and text[-2:].isdigit() else text
+        return _normalise(campus)
 
     def minutes(self, a: str, b: str) -> int:
         """Plain travel minutes between two campuses (0 for the same campus)."""
