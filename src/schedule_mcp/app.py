@@ -128,7 +128,12 @@ async def open_app(
     cuny_http = ResilientClient(settings.cuny_url, settings, transport=transport, name="cuny")
     rmp_http = ResilientClient(settings.rmp_url, settings, transport=transport, name="rmp")
     freshness = DataFreshnessService(
-        settings=settings, sync=sync, courses=courses, professors=professors_repo, clock=clock
+        settings=settings,
+        sync=sync,
+        courses=courses,
+        professors=professors_repo,
+        clock=clock,
+        leases=leases,
     )
 
     async def invalidate(term: Term, university: str) -> None:

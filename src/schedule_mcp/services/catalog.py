@@ -94,6 +94,9 @@ class CatalogService:
                 self._metrics.population("courses")
         else:
             outcome = await self._stored_outcome(college, term)
+        # Read the generation before the rows: if a snapshot commits meanwhile, this answer
+        # is stored under the old generation and never served (SF-10).
+        generation = await self._cache.generation(term.name, college.code)
         found = (
             await self._courses.get_courses(
                 college.code, term.code, codes=codes or None, subject=None
@@ -126,7 +129,13 @@ class CatalogService:
         metadata = outcome.to_metadata(sum(len(c.sections) for c in found))
         answer = CoursesAnswer(courses=found, missing=missing, metadata=metadata)
         if found and metadata.is_fresh:
-            await self._cache.set("sections", key, answer, ttl=self._settings.sections_ttl / 4)
+            await self._cache.set(
+                "sections",
+                key,
+                answer,
+                ttl=self._settings.sections_ttl / 4,
+                generation=generation,
+            )
         return answer
 
     async def search(

@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from schedule_mcp.config import Settings
 from schedule_mcp.domain.freshness import FreshnessPolicy, FreshnessState
 from schedule_mcp.domain.models import SyncEntity, SyncMetadata, SyncStatus
+from schedule_mcp.domain.terms import TermError, parse_term
 from schedule_mcp.storage.repositories import (
     Clock,
     CourseRepository,
+    LeaseRepository,
     ProfessorRepository,
     SyncMetadataRepository,
 )
@@ -30,6 +32,11 @@ def policies_from(settings: Settings) -> dict[SyncEntity, FreshnessPolicy]:
     }
 
 
+def course_lease_key(university: str, term_code: int, subject: str) -> str:
+    """The cross-process lease of one course snapshot key."""
+    return f"courses:{university}:{term_code}:{subject}"
+
+
 class DataFreshnessService:
     """Answers freshness questions from the store, with an injected clock."""
 
@@ -41,13 +48,17 @@ class DataFreshnessService:
         courses: CourseRepository,
         professors: ProfessorRepository,
         clock: Clock,
+        leases: LeaseRepository | None = None,
     ) -> None:
         self.policies = policies_from(settings)
         self.lease_ttl = timedelta(seconds=settings.lease_ttl)
         self._sync = sync
         self._courses = courses
         self._professors = professors
+        self._leases = leases
         self._clock = clock
+        self._marked: dict[tuple[SyncEntity, str, str], datetime] = {}
+        """When this process set each in-progress mark (the row keeps its first created_at)."""
 
     def now(self) -> datetime:
         return self._clock()
@@ -90,7 +101,7 @@ class DataFreshnessService:
     ) -> SyncMetadata | None:
         """The sync row, with an in-progress mark older than the lease reported as failed."""
         metadata = await self._sync.get(entity_type, semester, university)
-        if metadata is None or not self._is_abandoned(metadata):
+        if metadata is None or not await self._is_abandoned(metadata):
             return metadata
         return metadata.model_copy(
             update={
@@ -108,6 +119,7 @@ class DataFreshnessService:
     async def mark_sync_in_progress(
         self, entity_type: SyncEntity, semester: str, university: str
     ) -> SyncMetadata:
+        self._marked[(entity_type, semester, university)] = self._clock()
         return await self._sync.record(entity_type, semester, university, SyncStatus.IN_PROGRESS)
 
     async def mark_sync_complete(
@@ -118,12 +130,39 @@ class DataFreshnessService:
         status: SyncStatus = SyncStatus.SUCCESS,
         error: str | None = None,
     ) -> SyncMetadata:
+        self._marked.pop((entity_type, semester, university), None)
         return await self._sync.record(
             entity_type, semester, university, status, error_message=error
         )
 
-    def _is_abandoned(self, metadata: SyncMetadata) -> bool:
+    async def _is_abandoned(self, metadata: SyncMetadata) -> bool:
+        """An in-progress mark with no sign of life for a whole lease TTL."""
         if metadata.sync_status is not SyncStatus.IN_PROGRESS:
             return False
-        started = metadata.created_at
-        return self._clock() - started >= self.lease_ttl
+        return self._clock() - await self._in_progress_since(metadata) >= self.lease_ttl
+
+    async def _in_progress_since(self, metadata: SyncMetadata) -> datetime:
+        """The latest time the sync is known to have been alive.
+
+        `created_at` is the row's first insert, not when the current mark was set, so it
+        is only a lower bound, as is `last_sync` (a success always precedes the current
+        mark). This process remembers its own marks; for course syncs of other processes
+        the last acquire/renew of a held-or-recent lease of the scope counts too.
+        """
+        key = (metadata.entity_type, metadata.semester, metadata.university)
+        times = [metadata.created_at, *([metadata.last_sync] if metadata.last_sync else [])]
+        if key in self._marked:
+            times.append(self._marked[key])
+        if self._leases is not None and metadata.entity_type is SyncEntity.COURSES:
+            try:
+                term_code = parse_term(metadata.semester).code
+            except TermError:
+                term_code = None
+            if term_code is not None:
+                for info in await self._courses.list_snapshots(metadata.university, term_code):
+                    lease = await self._leases.get(
+                        course_lease_key(metadata.university, term_code, info.subject)
+                    )
+                    if lease is not None:
+                        times.append(lease.expires_at - self.lease_ttl)
+        return max(times)

@@ -122,8 +122,8 @@ class JobService:
         targets = await self._course_targets(semester, university)
         record = ExecutionRecord(job="sync_courses", success=True)
         for term, college in targets:
-            await self._sync.record(
-                SyncEntity.COURSES, term.name, college.code, SyncStatus.IN_PROGRESS
+            await self.population.freshness.mark_sync_in_progress(
+                SyncEntity.COURSES, term.name, college.code
             )
             subjects = await self._subjects(college, term)
             failures = 0
@@ -146,12 +146,12 @@ class JobService:
             status = (
                 SyncStatus.FAILED if failures and failures == len(subjects) else SyncStatus.SUCCESS
             )
-            await self._sync.record(
+            await self.population.freshness.mark_sync_complete(
                 SyncEntity.COURSES,
                 term.name,
                 college.code,
                 status,
-                error_message="; ".join(record.errors[-3:]) or None,
+                error="; ".join(record.errors[-3:]) or None,
             )
         record.success = not record.errors
         record.duration_s = round(self._monotonic() - started, 3)

@@ -34,7 +34,7 @@ from schedule_mcp.errors import (
     StaleTokenError,
     UpstreamError,
 )
-from schedule_mcp.services.freshness import DataFreshnessService
+from schedule_mcp.services.freshness import DataFreshnessService, course_lease_key
 from schedule_mcp.services.outcome import (
     REFRESH_PENDING,
     STALE_REFRESHING,
@@ -48,6 +48,8 @@ from schedule_mcp.upstream.cuny_pages import SubjectOption
 
 log = logging.getLogger(__name__)
 POLL_INTERVAL = 0.25
+TAKEOVER_ATTEMPTS = 3
+"""How many lapsed leases of other processes a fetch takes over before giving up."""
 
 
 class CourseSource(Protocol):
@@ -88,7 +90,7 @@ class CourseKey:
 
     @property
     def lease_key(self) -> str:
-        return f"courses:{self.university}:{self.term.code}:{self.subject}"
+        return course_lease_key(self.university, self.term.code, self.subject)
 
     def __str__(self) -> str:
         return f"{self.subject} at {self.university} in {self.term}"
@@ -135,6 +137,10 @@ class DataPopulationService:
         self.flights: SingleFlight[None] = SingleFlight()
         self._background: set[asyncio.Task[None]] = set()
         self.upstream_fetches = 0
+        self._resolved: dict[tuple[str, int, str], list[str]] = {}
+        self._resolving: SingleFlight[list[str]] = SingleFlight()
+        """Prefix -> subject lookups, shared and remembered: the CUNY client serialises its
+        session, so a lookup per caller would queue every follower behind a running fetch."""
 
     # ------------------------------------------------------------------ courses
 
@@ -156,9 +162,7 @@ class DataPopulationService:
         subjects = await self.resolve_subjects(college, term, subject, course_codes, deadline)
         outcomes = await asyncio.gather(
             *(
-                self._bounded(
-                    self._ensure_key(CourseKey(college.code, term, s), force, wait, deadline)
-                )
+                self._ensure_key(CourseKey(college.code, term, s), force, wait, deadline)
                 for s in subjects
             )
         )
@@ -221,10 +225,22 @@ class DataPopulationService:
             return [known]
         if await self._courses.snapshot_info(college.code, term.code, prefix) is not None:
             return [prefix]
+        memo = (college.code, term.code, prefix)
+        if memo in self._resolved:
+            return self._resolved[memo]
         try:
-            found = await self._cuny.subjects_for_prefix(
-                college.code, term, prefix, deadline=None if deadline is None else deadline.at
+            found = await self._resolving.run(
+                memo,
+                lambda: self._cuny.subjects_for_prefix(
+                    college.code, term, prefix, deadline=None if deadline is None else deadline.at
+                ),
+                timeout=None if deadline is None else deadline.remaining(),
             )
+        except TimeoutError as exc:
+            raise PopulationError(
+                f"still looking up which subject lists {prefix} courses at {college.label}",
+                hint="retry in about 10 seconds",
+            ) from exc
         except (UpstreamError, ParseError) as exc:
             raise PopulationError(
                 f"cannot look up which subject lists {prefix} courses at {college.label}: {exc}",
@@ -235,11 +251,8 @@ class DataPopulationService:
                 f"{college.label} lists no subject for {prefix} in {term}",
                 hint="check the course prefix (e.g. CSCI, MATH) or call search_courses",
             )
+        self._resolved[memo] = found
         return found
-
-    async def _bounded(self, work: Awaitable[DataOutcome]) -> DataOutcome:
-        async with self._limit:
-            return await work
 
     async def _ensure_key(
         self, key: CourseKey, force: bool, wait: bool, deadline: Deadline
@@ -267,6 +280,16 @@ class DataPopulationService:
             )
         except TimeoutError:
             return self._last_known_good(key, state, fetched_at, REFRESH_PENDING, None)
+        except StaleTokenError as exc:
+            # Our lease lapsed and another process took the key over: its snapshot wins.
+            state, fetched_at = await self.freshness.course_state(
+                key.university, key.term.code, key.subject
+            )
+            if state is FreshnessState.MISSING:
+                return self._last_known_good(key, state, fetched_at, UPSTREAM_UNAVAILABLE, exc)
+            return DataOutcome(
+                source="database", fetched_at=fetched_at, is_fresh=state is FreshnessState.FRESH
+            )
         except (UpstreamError, ParseError, PopulationError, SnapshotRejectedError) as exc:
             return self._last_known_good(key, state, fetched_at, UPSTREAM_UNAVAILABLE, exc)
         state, fetched_at = await self.freshness.course_state(
@@ -322,9 +345,28 @@ class DataPopulationService:
         watcher.add_done_callback(self._background.discard)
 
     async def _fetch_and_store(self, key: CourseKey, force: bool) -> None:
-        lease = await self._leases.acquire(key.lease_key, self.holder, self._lease_ttl)
+        # Bound the fetches, not the callers: a caller that only joins a running fetch
+        # or reads fresh data must never queue behind unrelated fetches.
+        async with self._limit:
+            await self._fetch_and_store_bounded(key, force)
+
+    async def _fetch_and_store_bounded(self, key: CourseKey, force: bool) -> None:
+        lease = None
+        for _ in range(TAKEOVER_ATTEMPTS):
+            lease = await self._leases.acquire(key.lease_key, self.holder, self._lease_ttl)
+            if lease is not None:
+                break
+            if await self._await_other_holder(key):
+                return
         if lease is None:
-            await self._await_other_holder(key)
+            raise PopulationError(
+                f"other server processes kept failing to fetch {key}",
+                hint="retry in a minute",
+            )
+        if not force and await self._fresh_now(key):
+            # Another process committed between our freshness check and our lease.
+            with contextlib.suppress(Exception):
+                await self._leases.release(lease)
             return
         heartbeat = asyncio.ensure_future(self._heartbeat(lease))
         semester = key.term.name
@@ -332,6 +374,8 @@ class DataPopulationService:
             await self.freshness.mark_sync_in_progress(SyncEntity.COURSES, semester, key.university)
             self.upstream_fetches += 1
             snapshot = await self._cuny.fetch_subject(key.university, key.term, key.subject)
+            # Stamp the fetch with the service clock: freshness is judged on that clock.
+            snapshot = snapshot.model_copy(update={"fetched_at": self.freshness.now()})
             result = await self._courses.replace_snapshot(
                 snapshot, force=force, fencing=lease.fencing
             )
@@ -369,17 +413,25 @@ class DataPopulationService:
             await self._sleep(interval)
             lease = await self._leases.renew(lease, self._lease_ttl)
 
-    async def _await_other_holder(self, key: CourseKey) -> None:
-        """Another process holds the lease: wait for its snapshot (or for the lease to lapse)."""
+    async def _fresh_now(self, key: CourseKey) -> bool:
+        state, _ = await self.freshness.course_state(key.university, key.term.code, key.subject)
+        return state is FreshnessState.FRESH
+
+    async def _await_other_holder(self, key: CourseKey) -> bool:
+        """Another process holds the lease: wait until it lets go or lapses.
+
+        True when a new (or fresh) snapshot is stored by then; False when the holder
+        stored nothing, so the caller may take the lease over.
+        """
         before = await self._courses.snapshot_info(key.university, key.term.code, key.subject)
         while await self._leases.is_held(key.lease_key):
             await self._sleep(POLL_INTERVAL)
         after = await self._courses.snapshot_info(key.university, key.term.code, key.subject)
-        if after is None or (before is not None and after.fetched_at == before.fetched_at):
-            raise PopulationError(
-                f"another server process was fetching {key} and did not store it",
-                hint="retry in a few seconds",
-            )
+        if after is None:
+            return False
+        if before is None or after.fetched_at != before.fetched_at:
+            return True
+        return await self._fresh_now(key)
 
     async def wait_idle(self) -> None:
         """Wait for background refreshes (tests and shutdown)."""
