@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schedule_mcp.domain.models import (
@@ -26,9 +23,8 @@ from schedule_mcp.domain.models import (
 from schedule_mcp.errors import SnapshotRejectedError
 from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.repositories._names import normalise_person_name
-from schedule_mcp.storage.repositories._sql import Clock, chunks, insert_for, system_clock
+from schedule_mcp.storage.repositories._sql import Clock, system_clock
 from schedule_mcp.storage.repositories.course_rows import (
-    SectionRows,
     SnapshotRows,
     course_from_row,
     meeting_from_row,
@@ -36,6 +32,13 @@ from schedule_mcp.storage.repositories.course_rows import (
     snapshot_rows,
 )
 from schedule_mcp.storage.repositories.leases import FencingToken, check_fencing_token
+from schedule_mcp.storage.repositories.snapshot_write import (
+    SnapshotInfo,
+    SnapshotResult,
+    read_snapshot_info,
+    snapshot_info_from_row,
+    write_snapshot,
+)
 from schedule_mcp.storage.tables import (
     course_snapshots,
     courses,
@@ -46,45 +49,6 @@ from schedule_mcp.storage.tables import (
 
 SHRINK_LIMIT = 0.5
 """A snapshot with fewer rows than this share of the previous one is rejected unless forced."""
-
-
-@dataclass(frozen=True)
-class SnapshotInfo:
-    """What the store knows about one (university, term, subject) snapshot."""
-
-    university: str
-    term_code: int
-    subject: str
-    fetched_at: datetime
-    checked_at: datetime
-    changed_at: datetime
-    row_count: int
-    course_count: int
-    content_hash: str
-
-
-@dataclass(frozen=True)
-class SnapshotResult:
-    """The outcome of a snapshot write; `changed` tells caches whether to invalidate."""
-
-    info: SnapshotInfo
-    inserted: int
-    updated: int
-    unchanged: int
-    deleted: int
-    courses_written: int = 0
-    courses_deleted: int = 0
-
-    @property
-    def changed(self) -> bool:
-        """Whether any stored row changed (counts are sections, except `courses_*`)."""
-        return bool(
-            self.inserted
-            or self.updated
-            or self.deleted
-            or self.courses_written
-            or self.courses_deleted
-        )
 
 
 class CourseRepository:
@@ -113,7 +77,7 @@ class CourseRepository:
         async with self._database.write_session() as connection:
             if fencing is not None:
                 await check_fencing_token(connection, fencing)
-            previous = await _snapshot_info(
+            previous = await read_snapshot_info(
                 connection, rows.university, rows.term_code, rows.subject
             )
             if not force and previous and rows.row_count < previous.row_count * SHRINK_LIMIT:
@@ -121,7 +85,7 @@ class CourseRepository:
                     rows,
                     f"{rows.row_count} sections is under half of the {previous.row_count} stored",
                 )
-            return await _write(
+            return await write_snapshot(
                 connection, rows, snapshot.fetched_at, self._clock(), previous, fencing
             )
 
@@ -209,7 +173,7 @@ class CourseRepository:
     ) -> SnapshotInfo | None:
         """When this subject was last fetched and stored, its size and content hash."""
         async with self._database.read_session() as connection:
-            return await _snapshot_info(connection, university, term_code, subject)
+            return await read_snapshot_info(connection, university, term_code, subject)
 
     async def list_snapshots(self, university: str, term_code: int) -> list[SnapshotInfo]:
         """Every stored subject snapshot of a term at a university, by subject."""
@@ -222,7 +186,7 @@ class CourseRepository:
             .order_by(course_snapshots.c.subject)
         )
         async with self._database.read_session() as connection:
-            return [_info(row) for row in await connection.execute(statement)]
+            return [snapshot_info_from_row(row) for row in await connection.execute(statement)]
 
     async def subject_for_course(
         self, university: str, code: str, term_code: int | None = None
@@ -269,227 +233,6 @@ def _rejected(rows: SnapshotRows, reason: str) -> SnapshotRejectedError:
     return SnapshotRejectedError(
         f"{rows.university} {rows.term_code} {rows.subject}: snapshot rejected, {reason}",
         hint="the stored data was left unchanged; an operator can force the sync",
-    )
-
-
-async def _write(
-    connection: AsyncConnection,
-    rows: SnapshotRows,
-    fetched_at: datetime,
-    now: datetime,
-    previous: SnapshotInfo | None,
-    fencing: FencingToken | None,
-) -> SnapshotResult:
-    """Upsert changed rows, delete gone ones, record the snapshot; inside the caller's transaction."""
-    subject_filter = and_(
-        courses.c.university == rows.university,
-        courses.c.term_code == rows.term_code,
-        courses.c.subject == rows.subject,
-    )
-    stored_courses = {
-        row.code: row.content_hash
-        for row in await connection.execute(
-            select(courses.c.code, courses.c.content_hash).where(subject_filter)
-        )
-    }
-    stored_sections = {
-        row.class_number: (row.id, row.content_hash, row.course_id)
-        for row in await connection.execute(
-            select(sections.c.id, sections.c.class_number)
-            .add_columns(sections.c.content_hash, sections.c.course_id)
-            .join(courses, sections.c.course_id == courses.c.id)
-            .where(subject_filter)
-        )
-    }
-
-    changed_courses = [
-        {**row, "last_scraped": fetched_at}
-        for row in rows.courses
-        if stored_courses.get(row["code"]) != row["content_hash"]
-    ]
-    if changed_courses:
-        await _upsert_courses(connection, changed_courses)
-    course_ids = {
-        row.code: row.id
-        for row in await connection.execute(
-            select(courses.c.id, courses.c.code).where(subject_filter)
-        )
-    }
-
-    changed_sections: list[tuple[SectionRows, int]] = []
-    for section in rows.sections:
-        course_id = course_ids[section.course_code]
-        stored = stored_sections.get(section.row["class_number"])
-        if stored is None or stored[1:] != (section.row["content_hash"], course_id):
-            changed_sections.append((section, course_id))
-    if changed_sections:
-        await _upsert_sections(connection, rows, changed_sections, fetched_at)
-
-    # Sections first: a section moved to a new course must not go with its old course.
-    listed_sections = {section.row["class_number"] for section in rows.sections}
-    gone_sections = [
-        stored[0] for number, stored in stored_sections.items() if number not in listed_sections
-    ]
-    listed_courses = {row["code"] for row in rows.courses}
-    gone_courses = [
-        course_id for code, course_id in course_ids.items() if code not in listed_courses
-    ]
-    for ids in chunks(gone_sections):
-        await connection.execute(delete(sections).where(sections.c.id.in_(ids)))
-    for ids in chunks(gone_courses):
-        await connection.execute(delete(courses).where(courses.c.id.in_(ids)))
-    await connection.execute(
-        update(courses).where(subject_filter, courses.c.is_stale).values(is_stale=False)
-    )
-
-    inserted = sum(
-        1 for section, _ in changed_sections if section.row["class_number"] not in stored_sections
-    )
-    result = SnapshotResult(
-        info=SnapshotInfo(
-            university=rows.university,
-            term_code=rows.term_code,
-            subject=rows.subject,
-            fetched_at=fetched_at,
-            checked_at=now,
-            changed_at=fetched_at,
-            row_count=rows.row_count,
-            course_count=len(rows.courses),
-            content_hash=rows.content_hash,
-        ),
-        inserted=inserted,
-        updated=len(changed_sections) - inserted,
-        unchanged=rows.row_count - len(changed_sections),
-        deleted=len(gone_sections),
-        courses_written=len(changed_courses),
-        courses_deleted=len(gone_courses),
-    )
-    if previous is not None and not result.changed:
-        result = replace(result, info=replace(result.info, changed_at=previous.changed_at))
-    await _save_snapshot_info(connection, result.info, fencing)
-    return result
-
-
-async def _upsert_courses(connection: AsyncConnection, changed: list[dict[str, Any]]) -> None:
-    statement = insert_for(connection, courses)
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["university", "term_code", "subject", "code"],
-            set_={
-                "title": statement.excluded.title,
-                "content_hash": statement.excluded.content_hash,
-                "last_scraped": statement.excluded.last_scraped,
-            },
-        ),
-        changed,
-    )
-
-
-async def _upsert_sections(
-    connection: AsyncConnection,
-    rows: SnapshotRows,
-    changed: list[tuple[SectionRows, int]],
-    fetched_at: datetime,
-) -> None:
-    statement = insert_for(connection, sections)
-    updatable = [
-        column.name
-        for column in sections.c
-        if column.name not in {"id", "university", "term_code", "class_number"}
-    ]
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["university", "term_code", "class_number"],
-            set_={name: statement.excluded[name] for name in updatable},
-        ),
-        [
-            {**section.row, "course_id": course_id, "last_scraped": fetched_at}
-            for section, course_id in changed
-        ],
-    )
-    numbers = [section.row["class_number"] for section, _ in changed]
-    section_ids: dict[str, int] = {}
-    for batch in chunks(numbers):
-        result = await connection.execute(
-            select(sections.c.id, sections.c.class_number).where(
-                sections.c.university == rows.university,
-                sections.c.term_code == rows.term_code,
-                sections.c.class_number.in_(batch),
-            )
-        )
-        section_ids.update({row.class_number: row.id for row in result})
-    ids = list(section_ids.values())
-    for batch in chunks(ids):
-        await connection.execute(delete(meetings).where(meetings.c.section_id.in_(batch)))
-        await connection.execute(
-            delete(section_instructors).where(section_instructors.c.section_id.in_(batch))
-        )
-    meeting_rows: list[dict[str, Any]] = []
-    instructor_rows: list[dict[str, Any]] = []
-    for section, _ in changed:
-        section_id = section_ids[section.row["class_number"]]
-        meeting_rows.extend({**row, "section_id": section_id} for row in section.meetings)
-        instructor_rows.extend({**row, "section_id": section_id} for row in section.instructors)
-    if meeting_rows:
-        await connection.execute(meetings.insert(), meeting_rows)
-    if instructor_rows:
-        await connection.execute(section_instructors.insert(), instructor_rows)
-
-
-async def _save_snapshot_info(
-    connection: AsyncConnection, info: SnapshotInfo, fencing: FencingToken | None
-) -> None:
-    values = {
-        "university": info.university,
-        "term_code": info.term_code,
-        "subject": info.subject,
-        "fetched_at": info.fetched_at,
-        "checked_at": info.checked_at,
-        "changed_at": info.changed_at,
-        "row_count": info.row_count,
-        "course_count": info.course_count,
-        "content_hash": info.content_hash,
-        "fencing_token": fencing.token if fencing else None,
-    }
-    statement = insert_for(connection, course_snapshots).values(values)
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["university", "term_code", "subject"],
-            set_={
-                name: statement.excluded[name]
-                for name in values
-                if name not in {"university", "term_code", "subject"}
-            },
-        )
-    )
-
-
-async def _snapshot_info(
-    connection: AsyncConnection, university: str, term_code: int, subject: str
-) -> SnapshotInfo | None:
-    row = (
-        await connection.execute(
-            select(course_snapshots).where(
-                course_snapshots.c.university == university,
-                course_snapshots.c.term_code == term_code,
-                course_snapshots.c.subject == subject,
-            )
-        )
-    ).first()
-    return None if row is None else _info(row)
-
-
-def _info(row: Any) -> SnapshotInfo:
-    return SnapshotInfo(
-        university=row.university,
-        term_code=row.term_code,
-        subject=row.subject,
-        fetched_at=row.fetched_at,
-        checked_at=row.checked_at,
-        changed_at=row.changed_at,
-        row_count=row.row_count,
-        course_count=row.course_count,
-        content_hash=row.content_hash,
     )
 
 
