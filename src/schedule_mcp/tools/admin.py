@@ -95,7 +95,11 @@ def register(mcp: FastMCP) -> None:
         ],
         semester: Annotated[
             str,
-            Field(pattern=r"^20\d\d (Spring|Summer|Fall)$", description='e.g. "2026 Fall".'),
+            Field(
+                max_length=11,
+                pattern=r"^20\d\d (Spring|Summer|Fall)$",
+                description='e.g. "2026 Fall".',
+            ),
         ],
         university: Annotated[CollegeCode, Field(description="College code, e.g. QNS01.")],
         ctx: Context,
