@@ -13,7 +13,7 @@ from schedule_mcp.scheduling.constraints import (
     Strength,
     UnratedPolicy,
 )
-from schedule_mcp.scheduling.ics import cart_class_numbers, export_ics
+from schedule_mcp.scheduling.ics import cart_class_numbers, export_ics, sections_of
 from schedule_mcp.scheduling.objectives import PROFILES, Preferences, Weights, profile_weights
 from schedule_mcp.scheduling.optimizer import (
     UnknownCourseError,
@@ -77,5 +77,6 @@ __all__ = [
     "parse_time",
     "problem_from_sections",
     "profile_weights",
+    "sections_of",
     "solve",
 ]
