@@ -1,0 +1,109 @@
+"""End to end over a real loopback fake of both sites: cold start, warm repeat, outage."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from fastmcp import Client
+
+from schedule_mcp.server import create_server
+from schedule_mcp.testing.fake_upstream import FakeUpstream
+from schedule_mcp.testing.fault_server import Fault
+from schedule_mcp.upstream.offline import load_sample_world
+from tests.tools.conftest import FALL, NOW, error_text
+
+THREE = ["CSCI 212", "MATH 151", "ENGL 110"]
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeUpstream]:
+    async with FakeUpstream(load_sample_world()) as upstream:
+        yield upstream
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+async def client(
+    fake: FakeUpstream, empty_db_url: str, clock: MovableClock
+) -> AsyncIterator[Client[Any]]:
+    settings = fake.settings(database_url=empty_db_url)
+    assert settings.host_min_gap == 0
+    async with Client(create_server(settings, clock=clock)) as connected:
+        yield connected
+
+
+async def plan(client: Client[Any], **extra: Any) -> Any:
+    return await client.call_tool(
+        "generate_optimized_schedule", {**FALL, "required_courses": THREE, **extra}
+    )
+
+
+async def test_cold_then_warm(client: Client[Any], fake: FakeUpstream) -> None:
+    cold = await plan(client)
+    data = cold.structured_content
+    assert data is not None
+    assert len(data["result"]["schedules"]) >= 1
+    assert data["metadata"]["source"] == "upstream"
+    assert data["metadata"]["auto_populated"] is True
+    cuny_path, rmp_path = fake.cuny_paths[1], fake.rmp.path
+    assert fake.requests(cuny_path) > 0
+    assert fake.requests(rmp_path) > 0
+
+    before = fake.server.total
+    warm = await plan(client)
+    assert fake.server.total == before, "the repeat call reached the upstream"
+    warm_data = warm.structured_content
+    assert warm_data is not None
+    assert warm_data["metadata"]["source"] in {"cache", "database"}
+    first = [s["class_numbers"] for s in data["result"]["schedules"]]
+    assert [s["class_numbers"] for s in warm_data["result"]["schedules"]] == first
+
+
+async def test_outage_serves_last_known_good_or_says_what_to_do(
+    client: Client[Any], fake: FakeUpstream, clock: MovableClock
+) -> None:
+    await client.call_tool("fetch_course_sections", {**FALL, "course_codes": THREE})
+    await plan(client)
+    fake.server.inject("/", Fault(status=503))
+    clock.now += timedelta(hours=3)  # past the sections TTL: a refresh is due
+
+    started = time.perf_counter()
+    stale = await client.call_tool("fetch_course_sections", {**FALL, "course_codes": THREE})
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2.0
+    metadata = stale.structured_content["metadata"]  # type: ignore[index]
+    assert metadata["is_fresh"] is False
+    assert metadata["stale_reason"]
+    assert metadata["source"] == "database"
+
+    started = time.perf_counter()
+    planned = await plan(client)
+    assert time.perf_counter() - started < 2.0
+    assert planned.structured_content["result"]["schedules"]  # type: ignore[index]
+    assert planned.structured_content["metadata"]["stale_reason"]  # type: ignore[index]
+
+    missing = await client.call_tool(
+        "fetch_course_sections",
+        {"university": "HTR01", "semester": "2026 Fall", "course_codes": ["CSCI 127"]},
+        raise_on_error=False,
+    )
+    message = error_text(missing)
+    assert "HTR01" in message
+    assert "unavailable" in message
+    assert "retry" in message, message
