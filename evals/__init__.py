@@ -1,0 +1,1 @@
+"""Deterministic replay evaluations of the schedule-mcp server (see evals/README.md)."""
