@@ -39,9 +39,9 @@ async def run_writer(url: str, process: int) -> dict[str, list[object]]:
 
 
 async def test_processes_racing_read_then_write_lose_nothing(
-    database_url: str, database: Database
+    migrated_url: str, database: Database
 ) -> None:
-    results = await asyncio.gather(*(run_writer(database_url, p) for p in range(PROCESSES)))
+    results = await asyncio.gather(*(run_writer(migrated_url, p) for p in range(PROCESSES)))
 
     errors = [error for result in results for error in result["errors"]]
     assert errors == []  # no "database is locked", no serialisation failures
@@ -55,12 +55,12 @@ async def test_processes_racing_read_then_write_lose_nothing(
 
 
 async def test_readers_only_ever_see_whole_snapshots(
-    database_url: str, database: Database, clock: FakeClock
+    migrated_url: str, database: Database, clock: FakeClock
 ) -> None:
     small, large = make_snapshot(1000), make_snapshot(1200)
     writer = CourseRepository(database, clock)
     await writer.replace_snapshot(small)
-    reader_database = Database.from_url(database_url)
+    reader_database = Database.from_url(migrated_url)
     reader = CourseRepository(reader_database, clock)
     seen: set[int] = set()
     reads = 0

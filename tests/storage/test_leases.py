@@ -19,10 +19,10 @@ KEY = f"sync:courses:{UNIVERSITY}:{TERM}:{SUBJECT}"
 
 
 async def test_ten_concurrent_acquirers_get_exactly_one_holder(
-    database_url: str, database: Database, clock: FakeClock
+    migrated_url: str, database: Database, clock: FakeClock
 ) -> None:
     # Ten separate engines, as ten server processes would have.
-    databases = [Database.from_url(database_url) for _ in range(10)]
+    databases = [Database.from_url(migrated_url) for _ in range(10)]
     try:
         leases = await asyncio.gather(
             *(
