@@ -1,60 +1,82 @@
-"""SF-6 helper process: one "server" making CALLS concurrent cold ensure_course_data calls.
+"""SF-6 helper: PROCESSES "server" processes, each making CALLS concurrent cold calls.
 
-Usage: python -m tests.services.population_worker DB_URL CUNY_URL RMP_URL DATA_DIR CALLS
-Prints "ready" once its app is open (and the subject list is known), waits for a line on
-stdin, runs the calls, then prints one JSON line with what it saw.
+Usage: python -m tests.services.population_worker DB_URL CUNY_URL RMP_URL DIR CALLS PROCESSES
+
+The parent imports the app once and forks the servers (cheap on a 2-core machine). Each
+prints "ready" once its app is open, waits until DIR/go exists, runs its calls at once,
+then prints one JSON line with what it saw.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
 
 from schedule_mcp.app import open_app
 from schedule_mcp.config import load_settings
+from schedule_mcp.domain.colleges import find_college
 from schedule_mcp.domain.terms import parse_term
 
 
-async def main(url: str, cuny_url: str, rmp_url: str, data_dir: str, calls: int) -> None:
+async def serve(url: str, cuny_url: str, rmp_url: str, folder: Path, calls: int) -> None:
     settings = load_settings(
         database_url=url,
         cuny_url=cuny_url,
         rmp_url=rmp_url,
-        data_dir=Path(data_dir),
-        cache_dir=Path(data_dir) / "cache",
+        data_dir=folder,
+        cache_dir=folder / "cache",
         host_min_gap=0.0,
         max_attempts=1,
-        connect_timeout=5.0,
-        read_timeout=5.0,
     )
     async with open_app(settings, migrate=False) as app:
-        await app.cuny.list_subjects("QNS01", parse_term("2026 Fall"))
+        queens, term = find_college("QNS01"), parse_term("2026 Fall")
+        await app.population.resolve_subjects(queens, term, "CMSC", ())
         print("ready", flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        while not (folder.parent / "go").exists():
+            await asyncio.sleep(0.01)
         outcomes = await asyncio.gather(
             *(
-                app.population.ensure_course_data("2026 Fall", "QNS01", "CMSC", timeout=15)
+                app.population.ensure_course_data(term, queens, "CMSC", timeout=15)
                 for _ in range(calls)
             ),
             return_exceptions=True,
         )
-        fresh = [o for o in outcomes if not isinstance(o, BaseException) and o.is_fresh]
-        errors = [repr(o) for o in outcomes if isinstance(o, BaseException)]
-        sections = await app.courses.count_sections("QNS01", 1269, "CMSC")
-        print(
-            json.dumps(
-                {
-                    "fetches": app.population.upstream_fetches,
-                    "fresh": len(fresh),
-                    "errors": errors,
-                    "sections": sections,
-                }
-            ),
-            flush=True,
-        )
+        report = {
+            "pid": os.getpid(),
+            "fetches": app.population.upstream_fetches,
+            "fresh": sum(1 for o in outcomes if not isinstance(o, BaseException) and o.is_fresh),
+            "errors": [repr(o) for o in outcomes if isinstance(o, BaseException)],
+            "sections": await app.courses.count_sections("QNS01", 1269, "CMSC"),
+        }
+        print(json.dumps(report), flush=True)
+
+
+def main(argv: list[str]) -> int:
+    url, cuny_url, rmp_url, root, calls, processes = argv
+    children = []
+    for index in range(int(processes)):
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                folder = Path(root) / f"server{index}"
+                folder.mkdir(parents=True, exist_ok=True)
+                asyncio.run(serve(url, cuny_url, rmp_url, folder, int(calls)))
+            except BaseException as exc:  # report, never fall back into the parent's loop
+                print(json.dumps({"crash": repr(exc)}), flush=True)
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+    failed = 0
+    for pid in children:
+        _, status = os.waitpid(pid, 0)
+        failed += int(status != 0)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])))
+    sys.exit(main(sys.argv[1:]))

@@ -266,51 +266,44 @@ async def test_sf5_failure_is_shared_then_forgotten(app: App, fake: FakeUpstream
 async def _run_workers(
     url: str, fake: FakeUpstream, tmp_path: Path, processes: int = 4, calls: int = 25
 ) -> list[dict[str, object]]:
+    """Fork `processes` servers sharing `url`; release them at once; collect their reports."""
     await ensure_schema(url)
-    workers = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.services.population_worker",
-            url,
-            fake.cuny_url,
-            fake.rmp_url,
-            str(tmp_path / f"worker{i}"),
-            str(calls),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        for i in range(processes)
-    ]
+    root = tmp_path / "servers"
+    parent = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.services.population_worker",
+        url,
+        fake.cuny_url,
+        fake.rmp_url,
+        str(root),
+        str(calls),
+        str(processes),
+        stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert parent.stdout is not None
     try:
-        for worker in workers:
-            assert worker.stdout is not None
-            line = await asyncio.wait_for(worker.stdout.readline(), timeout=60)
+        for _ in range(processes):
+            line = await asyncio.wait_for(parent.stdout.readline(), timeout=60)
             assert line.strip() == b"ready", line
         fake.server.inject(CONTROLLER, Fault(delay_before_headers=0.5))
-        for worker in workers:
-            assert worker.stdin is not None
-            worker.stdin.write(b"go\n")
-            await worker.stdin.drain()
-        reports = []
-        for worker in workers:
-            out, _ = await asyncio.wait_for(worker.communicate(), timeout=60)
-            assert worker.returncode == 0
-            reports.append(json.loads(out.decode().strip().splitlines()[-1]))
-        return reports
+        (root / "go").touch()
+        out, _ = await asyncio.wait_for(parent.communicate(), timeout=60)
+        assert parent.returncode == 0, out
+        return [json.loads(line) for line in out.decode().splitlines() if line.strip()]
     finally:
-        for worker in workers:
-            if worker.returncode is None:
-                worker.kill()
-                await worker.wait()
+        if parent.returncode is None:
+            parent.kill()
+            await parent.wait()
 
 
 async def _sf6(url: str, fake: FakeUpstream, tmp_path: Path) -> None:
     reports = await _run_workers(url, fake, tmp_path)
     assert sum(int(str(r["fetches"])) for r in reports) == 1  # exactly one lease holder
     assert _searches(fake) == 1  # exactly one results page from the fake's point of view
+    assert len({r["pid"] for r in reports}) == 4
     assert [r["errors"] for r in reports] == [[]] * 4
     assert [r["fresh"] for r in reports] == [25] * 4
     assert {r["sections"] for r in reports} == {48}
