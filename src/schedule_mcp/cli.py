@@ -37,13 +37,20 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"schedule-mcp {__version__}")
-    parser.set_defaults(handler=_run_serve, http=False, host="127.0.0.1", port=8765)
+    parser.set_defaults(handler=_run_serve, http=False, host="127.0.0.1", port=8765, allow_host=[])
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the MCP server", parents=[common])
     serve.add_argument("--http", action="store_true", help="streamable HTTP instead of stdio")
     serve.add_argument("--host", default="127.0.0.1", help="HTTP bind address")
     serve.add_argument("--port", type=int, default=8765, help="HTTP port")
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name clients use to reach the server (Host header check); repeatable",
+    )
     serve.set_defaults(handler=_run_serve)
 
     plan = commands.add_parser("plan", help="print the best schedule for courses", parents=[common])
@@ -99,21 +106,11 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.http:
         mcp.run(transport="stdio", show_banner=False)
         return 0
-    from starlette.middleware import Middleware
-
-    from schedule_mcp.http_security import BearerAuth, check_bind
+    from schedule_mcp.http_security import check_bind, http_app_options
 
     check_bind(args.host, settings)
-    asyncio.run(
-        mcp.run_http_async(
-            show_banner=False,
-            host=args.host,
-            port=args.port,
-            middleware=[Middleware(BearerAuth, settings=settings)],
-            host_origin_protection=True,
-            allowed_hosts=[args.host, f"{args.host}:{args.port}"],
-        )
-    )
+    options = http_app_options(settings, args.host, args.port, args.allow_host)
+    asyncio.run(mcp.run_http_async(show_banner=False, host=args.host, port=args.port, **options))
     return 0
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from collections.abc import Sequence
+from typing import Any
 
+from starlette.middleware import Middleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -56,3 +59,21 @@ class BearerAuth:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def http_app_options(
+    settings: Settings, host: str, port: int, extra_hosts: Sequence[str] = ()
+) -> dict[str, Any]:
+    """`http_app`/`run_http_async` keyword arguments: bearer auth plus Host/Origin checks.
+
+    The Host allowlist is the bind address (with and without the port), loopback names
+    (FastMCP adds them) and `extra_hosts`: the names clients use to reach a 0.0.0.0 bind.
+    """
+    hosts = [host, f"{host}:{port}"]
+    for extra in extra_hosts:
+        hosts.extend([extra, f"{extra}:{port}"])
+    return {
+        "middleware": [Middleware(BearerAuth, settings=settings)],
+        "host_origin_protection": True,
+        "allowed_hosts": hosts,
+    }
