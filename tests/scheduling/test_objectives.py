@@ -37,7 +37,9 @@ def test_seat_risk_and_time_fit() -> None:
     assert time_fit(section("1", "A 1", meeting("MW", "9:00", "10:00")), prefs) == 1.0
     assert time_fit(section("1", "A 1", meeting("MW", "11:00", "13:00")), prefs) == 0.5
     online = section("1", "A 1", mode=InstructionMode.ONLINE_ASYNCHRONOUS)
-    assert time_fit(online, prefs) == 1.0
+    assert time_fit(online, prefs) == 0.5  # no grid time: neutral, not a free win
+    assert time_fit(section("1", "A 1", meeting("S", "9:00", "10:00")), prefs) == 0.0
+    assert time_fit(section("1", "A 1", meeting("FS", "9:00", "10:00")), prefs) == 0.5
     assert days_subscore(1) == 1.0 and days_subscore(7) == 0.0
 
 

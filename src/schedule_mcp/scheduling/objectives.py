@@ -29,6 +29,8 @@ SCALE = 1_000_000
 IDLE_NORM_MINUTES = 600  # 10 idle hours a week scores 0 on compactness
 TRAVEL_NORM_MINUTES = 300  # 5 travel hours a week scores 0 on travel
 GAP_GRACE_MINUTES = 15  # a normal break between classes is not idle time
+WEEKEND_START = 5  # Saturday
+NEUTRAL_TIME_FIT = 0.5
 CRITERIA = ("professor", "time_of_day", "compactness", "days", "travel", "seat_risk")
 
 
@@ -97,14 +99,18 @@ def professor_quality(section: SectionSpec) -> float:
 
 
 def time_fit(section: SectionSpec, prefs: Preferences) -> float:
-    """Share of grid minutes inside the preferred window (asynchronous = 1)."""
+    """Share of grid minutes inside the preferred weekday window.
+
+    Weekend minutes count as outside it. A section with no grid time (asynchronous) is
+    neutral, 0.5: it neither fits nor misses the window, so it does not win by default.
+    """
     total = inside = 0
     for m in section.grid_meetings:
-        minutes = (m.end - m.start) * len(m.days)
-        total += minutes
+        weekdays = sum(1 for d in m.days if d < WEEKEND_START)
+        total += (m.end - m.start) * len(m.days)
         overlap = max(0, min(m.end, prefs.preferred_end) - max(m.start, prefs.preferred_start))
-        inside += overlap * len(m.days)
-    return 1.0 if total == 0 else inside / total
+        inside += overlap * weekdays
+    return NEUTRAL_TIME_FIT if total == 0 else inside / total
 
 
 def seat_risk(section: SectionSpec) -> float:
