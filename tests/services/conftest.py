@@ -79,3 +79,11 @@ def make_app(fake: FakeUpstream, tmp_path: Path, clock: Clock) -> AppFactory:
 async def app(make_app: AppFactory) -> AsyncIterator[App]:
     async with make_app() as opened:
         yield opened
+
+
+@pytest.fixture
+async def offline(tmp_path: Path, clock: Clock) -> AsyncIterator[App]:
+    """An App over the bundled sample world (in-process transport, no sockets)."""
+    settings = load_settings(offline=True, data_dir=tmp_path / "data", cache_dir=tmp_path / "c")
+    async with open_app(settings, clock=clock) as opened:
+        yield opened

@@ -363,8 +363,12 @@ def build_request(
         raise InputError(
             f"latest_end_time {latest_end_time!r} is not after earliest_start_time {earliest_start_time!r}"
         )
-    if not 0 <= min_professor_rating <= 5:
-        raise InputError("min_professor_rating must be between 0 and 5 (0 means no minimum)")
+    if min_professor_rating != 0 and not 1 <= min_professor_rating <= 5:
+        # RMP ratings run from 1 to 5; the engine's request refuses anything else.
+        raise InputError(
+            f"min_professor_rating={min_professor_rating} is not a rating; use 1 to 5, "
+            "or 0 for no minimum"
+        )
     return ScheduleRequest(
         required_courses=required,
         optional_courses=optional,

@@ -1,0 +1,211 @@
+"""PlannerService: argument parsing, schedules over the offline world, checks and ICS export."""
+
+from __future__ import annotations
+
+import pytest
+
+from schedule_mcp.app import App
+from schedule_mcp.domain.colleges import find_college
+from schedule_mcp.domain.meetings import Weekday
+from schedule_mcp.domain.terms import parse_term
+from schedule_mcp.errors import DataNotFoundError, InputError
+from schedule_mcp.scheduling.results import ScheduleRequest
+from schedule_mcp.services.planner import (
+    MAX_COURSES,
+    CourseChoice,
+    build_request,
+    clean_class_numbers,
+    parse_blocked,
+    parse_courses,
+)
+from tests.services.conftest import FALL
+
+QUEENS, BARUCH = find_college("QNS01"), find_college("BAR01")
+TERM = parse_term(FALL)
+
+
+def _request(**overrides: object) -> ScheduleRequest:
+    values: dict[str, object] = {
+        "required": ["CSCI 212"],
+        "optional": [],
+        "num_optional": 0,
+        "earliest_start_time": "",
+        "latest_end_time": "",
+        "days_off": (),
+        "blocked_times": (),
+        "min_professor_rating": 0.0,
+        "open_only": False,
+        "pinned_sections": (),
+        "excluded_sections": (),
+        "priority": "balanced",
+        "max_schedules": 5,
+    }
+    values.update(overrides)
+    return build_request(**values)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def test_parse_courses() -> None:
+    assert parse_courses(
+        ["csci212", "STA 2000@BAR01", "STA 2000 @ Baruch", "CSCI 212"], QUEENS
+    ) == [
+        CourseChoice("CSCI 212", QUEENS),
+        CourseChoice("STA 2000", BARUCH),
+    ]
+    for bad in ("CSCI", "@BAR01", "212"):
+        with pytest.raises(InputError, match="is not a course code") as caught:
+            parse_courses([bad], QUEENS)
+        assert "STA 2000@BAR01" in caught.value.for_model()
+    with pytest.raises(InputError, match="Narnia"):
+        parse_courses(["CSCI 212@Narnia"], QUEENS)
+
+
+def test_build_request_times_days_and_blocks() -> None:
+    request = _request(
+        earliest_start_time="10am",
+        latest_end_time="18:00",
+        days_off=["Mon", "Friday", "W"],
+        blocked_times=["Tu 17:00-21:00 work"],
+        min_professor_rating=3.5,
+        pinned_sections=["41175"],
+        excluded_sections=[" 41182 "],
+        max_schedules=99,
+    )
+    assert (request.earliest_start_time, request.latest_end_time) == (600, 1080)
+    assert request.days_off == [Weekday.MON, Weekday.WED, Weekday.FRI]
+    [block] = request.blocked_times
+    assert (block.day, block.start, block.end) == (Weekday.TUE, 1020, 1260)
+    assert "work" in block.name
+    assert request.min_professor_rating == 3.5
+    assert (request.pinned_sections, request.excluded_sections) == (["41175"], ["41182"])
+    assert request.max_schedules == 20
+    assert _request(earliest_start_time="10:00").earliest_start_time == 600
+    assert _request(days_off=["Monday, Wednesday"]).days_off == [Weekday.MON, Weekday.WED]
+    assert _request(min_professor_rating=0).min_professor_rating is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fragment"),
+    [
+        ({"earliest_start_time": "tenish"}, "tenish"),
+        ({"days_off": ["Funday"]}, "Funday"),
+        ({"blocked_times": ["sometimes work"]}, "sometimes work"),
+        ({"earliest_start_time": "2pm", "latest_end_time": "9am"}, "is not after"),
+        ({"min_professor_rating": 7}, "1 to 5"),
+        ({"min_professor_rating": 0.5}, "1 to 5"),
+        ({"priority": "vibes"}, "vibes"),
+        ({"pinned_sections": ["41-175"]}, "class numbers"),
+    ],
+)
+def test_build_request_rejects_bad_spellings(overrides: dict[str, object], fragment: str) -> None:
+    with pytest.raises(InputError) as caught:
+        _request(**overrides)
+    assert fragment in caught.value.for_model()
+
+
+def test_class_numbers_and_blocks() -> None:
+    assert clean_class_numbers([" 41175", "41175", "", "52005"]) == ["41175", "52005"]
+    with pytest.raises(InputError, match="not class numbers") as caught:
+        clean_class_numbers(["123", "abcd"])
+    assert "41175" in caught.value.for_model()
+    with pytest.raises(InputError, match="no class numbers"):
+        clean_class_numbers([" "])
+    assert parse_blocked([]) == []
+    with pytest.raises(InputError):
+        parse_blocked(["Xy 25:00-26:00"])
+
+
+# --------------------------------------------------------------------------- generate
+
+
+async def test_generate_three_queens_courses_conflict_free(offline: App) -> None:
+    answer = await offline.planner.generate(
+        term=TERM, college=QUEENS, required_courses=["CSCI 212", "MATH 151", "ENGL 110"]
+    )
+    schedules = answer.result.schedules
+    assert schedules and answer.result.diagnosis is None
+    assert answer.colleges == {"CSCI 212": "QNS01", "MATH 151": "QNS01", "ENGL 110": "QNS01"}
+    assert answer.metadata.count == len(schedules)
+    for schedule in schedules:
+        courses = {s.course for s in schedule.sections}
+        assert {"CSCI 212", "MATH 151", "ENGL 110"} <= courses
+        check = await offline.planner.check(TERM, QUEENS, schedule.class_numbers)
+        assert check.report.overlaps == [] and check.missing == []
+    assert [s.rank for s in schedules] == list(range(1, len(schedules) + 1))
+
+
+async def test_generate_impossible_request_is_diagnosed(offline: App) -> None:
+    answer = await offline.planner.generate(
+        term=TERM,
+        college=QUEENS,
+        required_courses=["CSCI 111", "MATH 151"],
+        pinned_sections=["41005", "41383"],  # both meet Tu/Th 12:15-13:30
+    )
+    assert answer.result.schedules == []
+    assert answer.result.diagnosis is not None and answer.result.diagnosis.message
+    assert answer.metadata.count == 0
+
+
+async def test_generate_cross_college(offline: App) -> None:
+    answer = await offline.planner.generate(
+        term=TERM, college=QUEENS, required_courses=["CSCI 212", "STA 2000@BAR01"]
+    )
+    assert answer.colleges == {"CSCI 212": "QNS01", "STA 2000": "BAR01"}
+    assert answer.result.schedules
+    best = answer.result.schedules[0]
+    assert {s.course for s in best.sections} >= {"CSCI 212", "STA 2000"}
+
+
+async def test_generate_rejects_bad_requests(offline: App) -> None:
+    with pytest.raises(InputError, match="no courses requested"):
+        await offline.planner.generate(term=TERM, college=QUEENS, required_courses=[])
+    too_many = [f"CSCI {100 + n}" for n in range(MAX_COURSES + 1)]
+    with pytest.raises(InputError, match=f"at most {MAX_COURSES}"):
+        await offline.planner.generate(term=TERM, college=QUEENS, required_courses=too_many)
+    with pytest.raises(InputError, match="num_optional=2"):
+        await offline.planner.generate(
+            term=TERM,
+            college=QUEENS,
+            required_courses=["CSCI 212"],
+            optional_courses=["MATH 151"],
+            num_optional=2,
+        )
+    with pytest.raises(DataNotFoundError, match="CSCI 999") as caught:
+        await offline.planner.generate(
+            term=TERM, college=QUEENS, required_courses=["CSCI 212", "CSCI 999"]
+        )
+    assert "@" in caught.value.for_model()
+
+
+# --------------------------------------------------------------------------- check, export
+
+
+async def test_check_finds_overlaps_and_unknown_numbers(offline: App) -> None:
+    await offline.catalog.sections(QUEENS, TERM, course_codes=["CSCI 111", "MATH 151"])
+    clash = await offline.planner.check(TERM, QUEENS, ["41005", "41383", "77777"])
+    assert clash.class_numbers == ["41005", "41383"]
+    assert len(clash.report.overlaps) >= 1 and not clash.report.ok
+    assert clash.missing == ["77777"]
+    assert clash.summary.startswith(f"{len(clash.report.overlaps)} overlaps")
+    assert any("77777" in w for w in clash.metadata.warnings)
+    blocked = await offline.planner.check(
+        TERM, QUEENS, ["41383"], blocked_times=["Tue 12:00-14:00 lunch"]
+    )
+    assert blocked.report.blocked and blocked.report.overlaps == []
+    fine = await offline.planner.check(TERM, QUEENS, ["41005"])
+    assert fine.summary == "no conflicts among 1 sections" and fine.report.ok
+
+
+async def test_export_ics_has_the_class_numbers(offline: App) -> None:
+    await offline.catalog.sections(QUEENS, TERM, course_codes=["CSCI 212", "MATH 151"])
+    answer = await offline.planner.export(TERM, QUEENS, ["41175", "41248", "88888"])
+    assert answer.ics.startswith("BEGIN:VCALENDAR")
+    assert "Class number 41175" in answer.ics and "Class number 41248" in answer.ics
+    assert answer.class_numbers == ["41175", "41248"]
+    assert answer.shopping_cart == "41175, 41248"
+    assert answer.missing == ["88888"]
+    assert "not exported (unknown): 88888" in answer.metadata.warnings
+    with pytest.raises(DataNotFoundError, match="99999"):
+        await offline.planner.export(TERM, QUEENS, ["99999"])
