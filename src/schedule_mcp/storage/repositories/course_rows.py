@@ -26,8 +26,8 @@ from schedule_mcp.domain.models import (
     SectionStatus,
     normalise_course_code,
 )
+from schedule_mcp.domain.names import normalise_name
 from schedule_mcp.errors import SnapshotRejectedError
-from schedule_mcp.storage.repositories._names import normalise_person_name
 from schedule_mcp.storage.tables import courses, meetings, section_instructors, sections
 
 COURSE_CODE = re.compile(r"^[A-Z]{1,8} \S{1,12}$")
@@ -208,7 +208,7 @@ def _section_rows(
         for position, meeting in enumerate(section.meetings)
     ]
     instructor_rows = [
-        {"position": position, "name": name, "normalized_name": normalise_person_name(name)}
+        {"position": position, "name": name, "normalized_name": normalise_name(name)}
         for position, name in enumerate(section.instructors)
     ]
     return SectionRows(course.code, row, meeting_rows, instructor_rows)

@@ -20,9 +20,9 @@ from schedule_mcp.domain.models import (
     Section,
     normalise_course_code,
 )
+from schedule_mcp.domain.names import normalise_name
 from schedule_mcp.errors import SnapshotRejectedError
 from schedule_mcp.storage.db import Database
-from schedule_mcp.storage.repositories._names import normalise_person_name
 from schedule_mcp.storage.repositories._sql import Clock, system_clock
 from schedule_mcp.storage.repositories.course_rows import (
     SnapshotRows,
@@ -124,7 +124,7 @@ class CourseRepository:
     ) -> list[Section]:
         """Sections a person teaches in a term, matched on the normalised name."""
         taught = select(section_instructors.c.section_id).where(
-            section_instructors.c.normalized_name == normalise_person_name(name)
+            section_instructors.c.normalized_name == normalise_name(name)
         )
         where = and_(
             sections.c.university == university,

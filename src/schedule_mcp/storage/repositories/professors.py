@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schedule_mcp.domain.models import Professor, Rating
+from schedule_mcp.domain.names import normalise_name
 from schedule_mcp.storage.db import Database
-from schedule_mcp.storage.repositories._names import normalise_person_name
 from schedule_mcp.storage.repositories._sql import Clock, chunks, insert_for, system_clock
 from schedule_mcp.storage.tables import professors, reviews
 
@@ -47,10 +47,10 @@ class ProfessorRepository:
             return []
         now = self._clock()
         rows = {
-            (item.university, normalise_person_name(item.name)): {
+            (item.university, normalise_name(item.name)): {
                 **{name: getattr(item, name) for name in _PROFESSOR_FIELDS},
                 "university": item.university,
-                "normalized_name": normalise_person_name(item.name),
+                "normalized_name": normalise_name(item.name),
                 "last_updated": now,
             }
             for item in items
@@ -68,14 +68,12 @@ class ProfessorRepository:
                 list(rows.values()),
             )
             stored = await _professors_by_key(connection, list(rows))
-        return [stored[(item.university, normalise_person_name(item.name))] for item in items]
+        return [stored[(item.university, normalise_name(item.name))] for item in items]
 
     async def find_by_name(self, name: str, university: str) -> Professor | None:
         """The professor whose normalised name matches `name` at `university`."""
         async with self._database.read_session() as connection:
-            found = await _professors_by_key(
-                connection, [(university, normalise_person_name(name))]
-            )
+            found = await _professors_by_key(connection, [(university, normalise_name(name))])
         return next(iter(found.values()), None)
 
     async def get(self, professor_id: int) -> Professor | None:
