@@ -29,7 +29,6 @@ from schedule_mcp.services.population import DataPopulationService
 from schedule_mcp.services.professor_lookup import ProfessorLookupService
 from schedule_mcp.services.professors import ProfessorService
 from schedule_mcp.storage.db import Database
-from schedule_mcp.storage.migrate import ensure_schema
 from schedule_mcp.storage.repositories import (
     CourseRepository,
     LeaseRepository,
@@ -37,6 +36,7 @@ from schedule_mcp.storage.repositories import (
     SyncMetadataRepository,
     system_clock,
 )
+from schedule_mcp.storage.store import Storage
 from schedule_mcp.upstream.cuny import CunyClient
 from schedule_mcp.upstream.http import ResilientClient
 from schedule_mcp.upstream.rmp import RmpClient
@@ -112,17 +112,13 @@ async def open_app(
         # The sample world is served in-process: politeness gaps would only slow it down.
         settings = settings.model_copy(update={"host_min_gap": 0.0})
     transport = transport or upstream_transport(settings)
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database.from_url(
-        settings.resolved_database_url, synchronous=settings.sqlite_synchronous
-    )
     if migrate:
-        await ensure_schema(database.engine)
-    courses = CourseRepository(database, clock)
-    professors_repo = ProfessorRepository(database, clock)
-    sync = SyncMetadataRepository(database, clock)
-    leases = LeaseRepository(database, clock)
+        storage = await Storage.open(settings, clock)
+    else:
+        storage = Storage.over(Database.from_settings(settings), clock)
+    database = storage.database
+    courses, professors_repo = storage.courses, storage.professors
+    sync, leases = storage.sync, storage.leases
     cache = CacheManager.from_settings(settings)
     metrics = Metrics()
     cuny_http = ResilientClient(settings.cuny_url, settings, transport=transport, name="cuny")
