@@ -1,0 +1,57 @@
+"""The composition root: one Settings in, everything wired once, closed on exit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from schedule_mcp.app import open_app, upstream_transport
+from schedule_mcp.config import load_settings
+from schedule_mcp.domain.models import SyncEntity
+from schedule_mcp.upstream.offline import offline_transport
+
+
+async def test_offline_app_is_wired_and_healthy(tmp_path: Path) -> None:
+    settings = load_settings(offline=True, data_dir=tmp_path / "data", cache_dir=tmp_path / "c")
+    assert upstream_transport(settings) is not None
+    async with open_app(settings) as app:
+        assert app.settings.host_min_gap == 0.0  # no politeness gaps against the sample world
+        assert app.source_label == "snapshot"
+        assert app.population.freshness is app.freshness
+        assert app.catalog.population is app.population
+        assert app.planner.catalog is app.catalog and app.jobs.population is app.population
+        assert (tmp_path / "data" / "schedule.db").exists()
+        generation = await app.cache.generation("2026 Fall", "QNS01")
+        outcome = await app.population.ensure_course_data("2026 Fall", "QNS01", "CMSC")
+        assert outcome.auto_populated
+        # the snapshot listener invalidates the answer cache of that term and college
+        assert await app.cache.generation("2026 Fall", "QNS01") != generation
+        assert await app.freshness.is_course_data_fresh("2026 Fall", "QNS01")
+        assert await app.sync.get(SyncEntity.COURSES, "2026 Fall", "QNS01") is not None
+        health = await app.health()
+        assert health["status"] == "ok" and health["offline"] is True
+        assert health["database"] == {"ok": True, "dialect": "sqlite"}
+        assert set(health["upstreams"]) == {"cuny", "rmp"}  # type: ignore[arg-type]
+        assert "counts" in health["metrics"]  # type: ignore[operator]
+
+
+async def test_online_app_with_a_given_transport_and_a_broken_database(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "c")
+    assert upstream_transport(settings) is None
+    async with open_app(settings, transport=offline_transport(settings=settings)) as app:
+        assert app.source_label == "upstream" and app.settings.host_min_gap == 1.0
+        found = await app.professor_lookup.ensure_professor_data("Ada Fenwright", "QNS01")
+        assert found.has_profile
+        (tmp_path / "data" / "schedule.db").unlink()
+        (tmp_path / "data" / "schedule.db").mkdir()  # the database file is gone
+        await app.database.dispose()
+        health = await app.health()
+        assert health["status"] == "degraded"
+        assert health["database"] == {"ok": False, "dialect": "sqlite"}
+
+
+async def test_open_app_without_migrating(tmp_path: Path) -> None:
+    settings = load_settings(offline=True, data_dir=tmp_path / "data", cache_dir=tmp_path / "c")
+    async with open_app(settings) as app:
+        assert app.database.dialect == "sqlite"
+    async with open_app(settings, migrate=False) as app:  # the schema is already there
+        assert await app.courses.count_sections("QNS01", 1269) == 0
