@@ -61,4 +61,10 @@ def configure_logging(
         root.addHandler(rotating)
     root.setLevel(level)
     for name in ("fastmcp", "mcp", "httpx", "httpcore", "sqlalchemy", "alembic"):
-        logging.getLogger(name).setLevel(max(logging.getLevelName(level), logging.WARNING))
+        library = logging.getLogger(name)
+        # FastMCP installs its own (rich, non-JSON) handler at import and stops propagation:
+        # take it over so its records become JSON lines like ours.
+        for handler in list(library.handlers):
+            library.removeHandler(handler)
+        library.propagate = True
+        library.setLevel(max(logging.getLevelName(level), logging.WARNING))
