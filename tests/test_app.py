@@ -30,7 +30,7 @@ async def test_offline_app_is_wired_and_healthy(tmp_path: Path) -> None:
         health = await app.health()
         assert health["status"] == "ok" and health["offline"] is True
         assert health["database"] == {"ok": True, "dialect": "sqlite"}
-        assert set(health["upstreams"]) == {"cuny", "rmp"}  # type: ignore[arg-type]
+        assert set(health["upstreams"]) == {"cuny", "rmp"}  # type: ignore[call-overload]
         assert "counts" in health["metrics"]  # type: ignore[operator]
 
 
