@@ -119,8 +119,8 @@ async def open_app(
     database = storage.database
     courses, professors_repo = storage.courses, storage.professors
     sync, leases = storage.sync, storage.leases
-    cache = CacheManager.from_settings(settings)
-    metrics = Metrics()
+    cache = CacheManager.from_settings(settings, low_hit_rate=settings.low_hit_rate_warning)
+    metrics = Metrics(error_rate_warning=settings.error_rate_warning)
     cuny_http = ResilientClient(settings.cuny_url, settings, transport=transport, name="cuny")
     rmp_http = ResilientClient(settings.rmp_url, settings, transport=transport, name="rmp")
     freshness = DataFreshnessService(

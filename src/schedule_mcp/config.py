@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     )
     cache_size_limit: int = Field(default=10 * 2**20, gt=0, description="Disk cache bytes.")
     cache_entry_limit: int = Field(default=1000, gt=0, description="Disk cache entries.")
+    low_hit_rate_warning: float = Field(
+        default=0.5, ge=0, le=1, description="Warn when the answer cache hit rate stays below this."
+    )
+    error_rate_warning: float = Field(
+        default=0.2, ge=0, le=1, description="Warn when this share of recent tool calls fail."
+    )
     cache_ttl: int = Field(default=HOUR, gt=0, description="Default cache entry TTL, seconds.")
 
     # freshness (seconds): fresh TTL, stale-while-revalidate, stale-if-error

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter as PyCounter
+from collections import deque
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+log = logging.getLogger(__name__)
+CALLER_OUTCOMES = frozenset({"ok", "tool_error", "InputError"})
+"""Outcomes that are not server failures (bad input is the caller's to fix)."""
 BREAKER_STATES = {"closed": 0, "half-open": 1, "open": 2}
 
 
 class Metrics:
-    """Tool latency, cache hits, upstream traffic, breaker state, population and errors."""
+    """Tool latency, cache hits, upstream traffic, breaker state, population and errors.
 
-    def __init__(self) -> None:
+    Logs a warning (at most once per `window` calls) when more than `error_rate_warning` of
+    the last `window` tool calls failed.
+    """
+
+    def __init__(self, *, error_rate_warning: float = 0.2, window: int = 100) -> None:
+        self.error_rate_warning = error_rate_warning
+        self.window = window
+        self._recent: deque[bool] = deque(maxlen=window)
+        self._since_warning = window
         self.registry = CollectorRegistry()
         self.tool_latency = Histogram(
             "schedule_mcp_tool_latency_seconds",
@@ -70,6 +83,26 @@ class Metrics:
         if len(samples) > 2000:
             del samples[:1000]
         self._counts[f"tool:{tool}:{outcome}"] += 1
+        self._recent.append(outcome not in CALLER_OUTCOMES)
+        self._since_warning += 1
+        rate = self.error_rate
+        if (
+            rate is not None
+            and rate > self.error_rate_warning
+            and self._since_warning >= self.window
+        ):
+            self._since_warning = 0
+            log.warning(
+                "tool error rate high",
+                extra={"error_rate": round(rate, 3), "threshold": self.error_rate_warning},
+            )
+
+    @property
+    def error_rate(self) -> float | None:
+        """Share of the last `window` calls that failed, once the window is full."""
+        if len(self._recent) < self.window:
+            return None
+        return sum(self._recent) / len(self._recent)
 
     def cache_result(self, hit: bool) -> None:
         self.cache_lookups.labels("hit" if hit else "miss").inc()
@@ -107,6 +140,7 @@ class Metrics:
             }
         return {
             "counts": dict(sorted(self._counts.items())),
+            "error_rate": self.error_rate,
             "answer_cache_hit_rate": self.hit_rate,
             "tool_latency": latency,
         }
