@@ -407,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="offline sample world only: skip conversations that need the fake upstream",
     )
     parser.add_argument(
-        "--report", type=Path, default=Path("evals-report.json"), help="JSON report path"
+        "--report", type=Path, default=HERE / "report.json", help="JSON report path"
     )
     parser.add_argument("--only", action="append", default=[], help="run only these ids")
     parser.add_argument("--verbose", action="store_true", help="print every step's answer")
