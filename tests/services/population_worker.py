@@ -21,6 +21,11 @@ from schedule_mcp.domain.colleges import find_college
 from schedule_mcp.domain.terms import parse_term
 
 
+def say(line: str) -> None:
+    """One whole line per write: the forked servers share the parent's stdout pipe."""
+    os.write(1, (line + "\n").encode())
+
+
 async def serve(url: str, cuny_url: str, rmp_url: str, folder: Path, calls: int) -> None:
     settings = load_settings(
         database_url=url,
@@ -34,9 +39,13 @@ async def serve(url: str, cuny_url: str, rmp_url: str, folder: Path, calls: int)
     async with open_app(settings, migrate=False) as app:
         queens, term = find_college("QNS01"), parse_term("2026 Fall")
         await app.population.resolve_subjects(queens, term, "CMSC", ())
-        print("ready", flush=True)
+        say("ready")
+        waited = 0.0
         while not (folder.parent / "go").exists():
             await asyncio.sleep(0.01)
+            waited += 0.01
+            if waited > 60:  # the test went away: never linger
+                raise TimeoutError("no go signal")
         outcomes = await asyncio.gather(
             *(
                 app.population.ensure_course_data(term, queens, "CMSC", timeout=15)
@@ -48,10 +57,10 @@ async def serve(url: str, cuny_url: str, rmp_url: str, folder: Path, calls: int)
             "pid": os.getpid(),
             "fetches": app.population.upstream_fetches,
             "fresh": sum(1 for o in outcomes if not isinstance(o, BaseException) and o.is_fresh),
-            "errors": [repr(o) for o in outcomes if isinstance(o, BaseException)],
+            "errors": [repr(o)[:200] for o in outcomes if isinstance(o, BaseException)][:5],
             "sections": await app.courses.count_sections("QNS01", 1269, "CMSC"),
         }
-        print(json.dumps(report), flush=True)
+        say(json.dumps(report))
 
 
 def main(argv: list[str]) -> int:
@@ -66,7 +75,7 @@ def main(argv: list[str]) -> int:
                 folder.mkdir(parents=True, exist_ok=True)
                 asyncio.run(serve(url, cuny_url, rmp_url, folder, int(calls)))
             except BaseException as exc:  # report, never fall back into the parent's loop
-                print(json.dumps({"crash": repr(exc)}), flush=True)
+                say(json.dumps({"crash": repr(exc)[:500]}))
                 code = 1
             finally:
                 os._exit(code)

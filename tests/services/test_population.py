@@ -4,8 +4,10 @@ and the empty-database end-to-end flow (populate, serve, refresh, last-known-goo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -282,6 +284,7 @@ async def _run_workers(
         stdout=asyncio.subprocess.PIPE,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
+        start_new_session=True,  # its forked servers share its process group
     )
     assert parent.stdout is not None
     try:
@@ -294,9 +297,9 @@ async def _run_workers(
         assert parent.returncode == 0, out
         return [json.loads(line) for line in out.decode().splitlines() if line.strip()]
     finally:
-        if parent.returncode is None:
-            parent.kill()
-            await parent.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(parent.pid, signal.SIGKILL)  # the servers too: they hold the pipe
+        await parent.wait()
 
 
 async def _sf6(url: str, fake: FakeUpstream, tmp_path: Path) -> None:
