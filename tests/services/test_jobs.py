@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from schedule_mcp.app import App
+from schedule_mcp.domain.colleges import find_college
 from schedule_mcp.domain.models import SyncEntity, SyncStatus
 from schedule_mcp.errors import InputError
 from schedule_mcp.services.jobs import JobService, RateLimitedError
@@ -150,3 +151,26 @@ async def test_submit_rate_limits_the_seventh_job_in_an_hour(offline: App, clock
     fresh = jobs.submit(SyncEntity.COURSES, "2026 Spring", "QNS01")
     assert fresh.job_id not in accepted
     await jobs.aclose()
+
+
+async def test_refreshed_reviews_are_not_hidden_by_cached_grades(
+    offline: App, clock: Clock
+) -> None:
+    queens = find_college("QNS01")
+    before = await offline.professors.report("Ada Fenwright", queens)
+    assert (await offline.professors.report("Ada Fenwright", queens)).metadata.source == "cache"
+    clock.advance(3600)
+    await offline.jobs.scrape_reviews("Ada Fenwright", "QNS01")
+    after = await offline.professors.report("Ada Fenwright", queens)
+    assert after.metadata.source != "cache"
+    assert after.metadata.fetched_at == clock() != before.metadata.fetched_at
+    # update_professor_grades recomputes rather than reading cached answers back
+    clock.advance(60)
+    found = await offline.professor_lookup.ensure_professor_data(
+        "Ada Fenwright", "QNS01", force=True
+    )
+    assert found.professor is not None and found.professor.id is not None
+    graded = await offline.jobs.update_professor_grades(found.professor.id)
+    assert graded.count == 1
+    latest = await offline.professors.report("Ada Fenwright", queens)
+    assert latest.metadata.fetched_at == clock()

@@ -543,3 +543,23 @@ def test_merge_outcomes() -> None:
 async def hour_app(make_app: AppFactory) -> AsyncIterator[App]:
     async with make_app(sections_ttl=TTL) as opened:
         yield opened
+
+
+async def test_res7_outage_serves_lkg_without_hammering_cuny(
+    app: App, fake: FakeUpstream, clock: Clock
+) -> None:
+    keys = [("QNS01", s) for s in ("BIOL", "CMSC", "ENGL", "MATH", "PHYS")]
+    for college, subject in keys:
+        await app.population.ensure_course_data(FALL, college, subject)
+    clock.advance(TTL + SWR + 1)
+    fake.server.inject("/CFGlobalSearchTool", Fault(status=503))
+    before = fake.server.total
+    for _ in range(6):  # six rounds over five keys, all with last-known-good data
+        for college, subject in keys:
+            started = time.perf_counter()
+            outcome = await app.population.ensure_course_data(FALL, college, subject)
+            assert time.perf_counter() - started < 2
+            assert (outcome.is_fresh, outcome.stale_reason) == (False, UPSTREAM_UNAVAILABLE)
+    # the breaker opens after 5 consecutive failures: 30 calls, at most 5 requests
+    assert fake.server.total - before <= 5
+    assert app.cuny_http.health()["state"] == "open"

@@ -185,6 +185,8 @@ class JobService:
                 record.errors.append(f"{name} ({college}): {exc.for_model()}")
             progress(name, index, len(targets))
         for college in {c for _, c in targets}:
+            # Cached professor answers hold the old figures: drop them (university scope).
+            await self._cache.invalidate(None, college)
             await self._sync.record(
                 SyncEntity.REVIEWS,
                 "all",
@@ -212,6 +214,9 @@ class JobService:
             stored = [
                 p for c in await self._known_colleges() for p in await repo.list_for_university(c)
             ]
+        for college in sorted({p.university for p in stored}):
+            # Recompute, do not read back cached answers (they may predate new reviews).
+            await self._cache.invalidate(None, college)
         for index, professor in enumerate(stored, start=1):
             try:
                 report = await self.professors.report(
