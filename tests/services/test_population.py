@@ -563,3 +563,37 @@ async def test_res7_outage_serves_lkg_without_hammering_cuny(
     # the breaker opens after 5 consecutive failures: 30 calls, at most 5 requests
     assert fake.server.total - before <= 5
     assert app.cuny_http.health()["state"] == "open"
+
+
+async def test_heartbeat_keeps_a_long_fetch_leased(app: App, clock: Clock) -> None:
+    beats: list[float] = []
+
+    async def heartbeat_sleep(seconds: float) -> None:
+        beats.append(seconds)
+        clock.advance(seconds)  # fake time: each beat waits a quarter of the TTL
+        await asyncio.sleep(0.01)
+
+    paused = PausedSource(app.cuny)
+    leader = DataPopulationService(
+        freshness=app.freshness,
+        courses=app.courses,
+        leases=app.leases,
+        cuny=paused,  # type: ignore[arg-type]
+        lease_ttl=120,
+        holder="leader",
+        sleep=heartbeat_sleep,
+    )
+    task = asyncio.create_task(leader.ensure_course_data(FALL, "QNS01", "CMSC"))
+    await asyncio.wait_for(paused.reached.wait(), 5)
+    while len(beats) < 8:  # 8 beats x 30 s = 240 s: twice the TTL
+        await asyncio.sleep(0.01)
+    assert set(beats) == {30.0}
+    lease = await app.leases.get(CMSC.lease_key)
+    assert lease is not None and (lease.holder, lease.token) == ("leader", 1)
+    assert await app.leases.is_held(CMSC.lease_key)
+    assert await app.leases.acquire(CMSC.lease_key, "rival", timedelta(seconds=120)) is None
+    paused.resume.set()
+    outcome = await task
+    assert outcome.is_fresh and outcome.source == "upstream"
+    assert not await app.leases.is_held(CMSC.lease_key)  # released after the commit
+    await leader.aclose()
