@@ -157,3 +157,24 @@ async def test_find_sections_reports_unknown_numbers(app: App) -> None:
     found = await app.catalog.find_sections(QUEENS, TERM, ["41175", " 41175", "99999"])
     assert [s.class_number for s in found.sections] == ["41175"]
     assert found.missing == ["99999"] and found.outcome.is_fresh
+
+
+async def test_empty_subject_is_remembered_but_never_replaces_stored_sections(
+    app: App, fake: FakeUpstream, world: World, clock: Clock
+) -> None:
+    psych = await app.population.ensure_course_data(FALL, "QNS01", "PSYCH")
+    assert psych.is_fresh
+    info = await app.courses.snapshot_info("QNS01", 1269, "PSYCH")
+    assert info is not None and info.row_count == 0
+    searches = len(fake.cuny.searches)
+    answer = await app.catalog.sections(QUEENS, TERM, subject="PSYCH")
+    assert answer.courses == [] and len(fake.cuny.searches) == searches  # no refetch
+
+    await _csci212(app)
+    college = world.college("QNS01")
+    college.courses = [c for c in college.courses if c.subject != "CMSC"]  # page now empty
+    clock.advance(TTL + SWR + 1)
+    lkg = await _csci212(app)
+    assert (lkg.metadata.is_fresh, lkg.metadata.stale_reason) == (False, UPSTREAM_UNAVAILABLE)
+    assert [c.code for c in lkg.courses] == ["CSCI 212"]
+    assert await app.courses.count_sections("QNS01", 1269, "CMSC") == 48

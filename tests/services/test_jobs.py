@@ -11,9 +11,11 @@ import pytest
 from schedule_mcp.app import App
 from schedule_mcp.domain.colleges import find_college
 from schedule_mcp.domain.models import SyncEntity, SyncStatus
+from schedule_mcp.domain.terms import parse_term
 from schedule_mcp.errors import InputError
 from schedule_mcp.services.jobs import JobService, RateLimitedError
-from schedule_mcp.testing.fault_server import FakeClock
+from schedule_mcp.testing.fake_upstream import FakeUpstream
+from schedule_mcp.testing.fault_server import FakeClock, Fault
 from tests.services.conftest import FALL, Clock
 
 
@@ -39,32 +41,40 @@ async def test_sync_courses_fills_an_empty_database(offline: App) -> None:
     assert record.job == "sync_courses"
     assert record.count == await offline.courses.count_sections("QNS01", 1269) == 168
     assert len(seen) == 7 and seen[-1][1:] == (7, 7)
-    stored = {i.subject for i in await offline.courses.list_snapshots("QNS01", 1269)}
-    assert stored == {"BIOL", "CMSC", "ENGL", "MATH", "PHYS"}
-    # the two subjects with no sections this term are reported, the others are items
-    assert sorted(e.split(":")[0] for e in record.errors) == [
-        "QNS01 2026 Fall ACCT",
-        "QNS01 2026 Fall PSYCH",
-    ]
-    assert len(record.items) == 5
+    snapshots = {
+        i.subject: i.row_count for i in await offline.courses.list_snapshots("QNS01", 1269)
+    }
+    # subjects listed but not offered this term (ACCT, PSYCH) are stored empty, not errors
+    assert snapshots == {
+        "ACCT": 0,
+        "BIOL": 20,
+        "CMSC": 48,
+        "ENGL": 40,
+        "MATH": 45,
+        "PHYS": 15,
+        "PSYCH": 0,
+    }
+    assert record.success and record.errors == [] and len(record.items) == 7
     metadata = await offline.freshness.get_sync_metadata(SyncEntity.COURSES, FALL, "QNS01")
     assert metadata is not None and metadata.sync_status is SyncStatus.SUCCESS
     assert metadata.last_sync is not None
 
     again = await offline.jobs.sync_courses()  # every known college and term
-    assert again.count == 168 and len(again.items) == 5
+    assert again.count == 168 and len(again.items) == 7 and again.success
     with pytest.raises(InputError, match="nothing stored yet"):
         await offline.jobs.sync_courses(None, "HTR01")
 
 
 async def test_sync_courses_reports_failure_when_every_subject_fails(
-    offline: App, clock: Clock
+    app: App, fake: FakeUpstream
 ) -> None:
-    record = await offline.jobs.sync_courses("2026 Spring", "HTR01")
+    await app.population.list_subjects(find_college("HTR01"), parse_term(FALL))
+    fake.server.inject("/CFGlobalSearchTool", Fault(status=503))
+    record = await app.jobs.sync_courses(FALL, "HTR01")
     assert not record.success and record.count == 0 and len(record.errors) == 3
-    metadata = await offline.freshness.get_sync_metadata(SyncEntity.COURSES, "2026 Spring", "HTR01")
+    metadata = await app.freshness.get_sync_metadata(SyncEntity.COURSES, FALL, "HTR01")
     assert metadata is not None and metadata.sync_status is SyncStatus.FAILED
-    assert metadata.error_message
+    assert metadata.error_message and "class search site failed" in metadata.error_message
 
 
 async def test_scrape_reviews_and_update_grades(offline: App) -> None:

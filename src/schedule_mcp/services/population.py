@@ -376,8 +376,14 @@ class DataPopulationService:
             snapshot = await self._cuny.fetch_subject(key.university, key.term, key.subject)
             # Stamp the fetch with the service clock: freshness is judged on that clock.
             snapshot = snapshot.model_copy(update={"fetched_at": self.freshness.now()})
+            # A subject the term does not offer (a validated empty result) is remembered
+            # when nothing is stored yet; an empty result never replaces stored sections.
+            first_and_empty = snapshot.section_count == 0 and (
+                await self._courses.snapshot_info(key.university, key.term.code, key.subject)
+                is None
+            )
             result = await self._courses.replace_snapshot(
-                snapshot, force=force, fencing=lease.fencing
+                snapshot, force=force or first_and_empty, fencing=lease.fencing
             )
         except BaseException as exc:
             log.warning(
