@@ -357,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--clients 1-400, --procs 1-16")
 
     wall_started = time.monotonic()
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     with tempfile.TemporaryDirectory(prefix="smcp-load-") as tmp:
         root = Path(tmp)
         server = attach(args.url) if args.url else start_server(root, free_port())
@@ -449,7 +450,12 @@ def main(argv: list[str] | None = None) -> int:
         f"client CPU           {client_cpu:.1f} s = {client_cpu / args.duration:.0%} of one core "
         f"({cores} cores); server CPU {server_cpu:.1f} s = {server_cpu / args.duration:.0%}"
     )
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"warm-up              {warm_seconds:.1f} s; whole run {total_wall:.1f} s")
+    print(
+        f"machine load (1 min) {load_before:.2f} before, {load_after:.2f} after "
+        "(before the run: other work on the machine; above ~0.5 it skews the latencies)"
+    )
     targets = [
         ("requests/min >= 1,000", per_minute >= 1000, f"{per_minute:,.0f}"),
         ("cached lookup p95 < 100 ms", cached_p95 < 100, f"{cached_p95:.1f} ms"),
