@@ -83,11 +83,11 @@ def test_sync_status_and_cache(capsys: pytest.CaptureFixture[str]) -> None:
     empty = capsys.readouterr().out
     assert "QNS01" not in empty
 
-    cli.main(SYNC)  # exit status: see test_sync_of_an_empty_database_succeeds
+    assert cli.main(SYNC) == 0
     out = capsys.readouterr().out
-    assert "sync_courses:" in out
-    items, rows, _ = summary(out)
-    assert items >= 3 and rows > 100, out
+    assert "sync_courses: ok" in out
+    items, rows, errors = summary(out)
+    assert items >= 3 and rows > 100 and errors == 0, out
 
     assert cli.main(["status", "--offline"]) == 0
     status = capsys.readouterr().out
@@ -108,18 +108,6 @@ def test_sync_status_and_cache(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.startswith("cleared; statistics before:")
     assert cli.main(["cache", "stats", "--offline"]) == 0
     assert "entries: 0" in capsys.readouterr().out
-
-
-@pytest.mark.xfail(
-    reason="services bug: subjects the criteria page lists but the term does not offer "
-    "(ACCT, PSYCH at QNS01) fail with 'snapshot rejected, upstream returned 0 sections'",
-    strict=True,
-)
-def test_sync_of_an_empty_database_succeeds(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(SYNC) == 0
-    out = capsys.readouterr().out
-    assert "sync_courses: ok" in out
-    assert summary(out)[2] == 0, out
 
 
 def test_db_commands(capsys: pytest.CaptureFixture[str]) -> None:
