@@ -181,6 +181,18 @@ async def test_bearer_token(offline: Settings) -> None:
 # ---------------------------------------------------------------- SEC-13 over HTTP
 
 
+async def test_admin_token_alone_does_not_lock_out_loopback_users(offline: Settings) -> None:
+    settings = offline.model_copy(update={"admin_token": ADMIN_TOKEN})
+    async with serving(settings) as base:
+        assert (await post_initialize(base)).status_code == 200
+        async with Client(f"{base}/mcp") as user:
+            names = {tool.name for tool in await user.list_tools()}
+            assert "search_courses" in names
+            assert not any(name.startswith("admin_") for name in names)
+        async with Client(f"{base}/mcp", auth=ADMIN_TOKEN) as admin:
+            assert "admin_sync" in {tool.name for tool in await admin.list_tools()}
+
+
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_admin_scope_over_http(offline: Settings, mode: str) -> None:
     settings = offline.model_copy(update={"http_token": HTTP_TOKEN, "admin_token": ADMIN_TOKEN})

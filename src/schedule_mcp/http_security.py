@@ -35,14 +35,17 @@ def check_bind(host: str, settings: Settings) -> None:
 
 
 class BearerAuth:
-    """Require `Authorization: Bearer <token>` (the HTTP or admin token) except on /health."""
+    """With an HTTP token configured, require `Authorization: Bearer <token>` (the HTTP or
+    the admin token) except on /health. An admin token alone gates only the admin tools
+    (AdminGate), not the whole loopback server."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
+        self.required = bool(settings.http_token)
         self.tokens = [t for t in (settings.http_token, settings.admin_token) if t]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.tokens or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or not self.required or scope["path"] in OPEN_PATHS:
             await self.app(scope, receive, send)
             return
         header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
