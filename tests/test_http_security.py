@@ -7,9 +7,14 @@ uvicorn on a free loopback port, so the FastMCP client and plain httpx both talk
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -212,3 +217,46 @@ async def test_admin_scope_over_http(offline: Settings, mode: str) -> None:
             accepted = await admin.call_tool("admin_sync", sync)
             assert accepted.structured_content is not None
             assert accepted.structured_content["job"]["job_id"].startswith("job-")
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses in LISTEN state on `port`, from /proc/net/tcp{,6} (Linux)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(address)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc/net/tcp")
+def test_serve_http_process_listens_on_loopback_only() -> None:
+    """SEC-2 for real: `schedule-mcp serve --http` binds 127.0.0.1 and answers /health."""
+    port = free_port()
+    env = {**os.environ, "SCHEDULE_MCP_OFFLINE": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "schedule_mcp", "serve", "--http", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        health = None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert health is not None and health.status_code == 200, process.poll()
+        assert listening_addresses(port) == {"0100007F"}  # 127.0.0.1, nothing else
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
