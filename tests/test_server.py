@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import logging
 import os
 import sys
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,7 @@ from fastmcp import Client
 
 from schedule_mcp import __version__
 from schedule_mcp.config import ENV_PREFIX, Settings, load_settings
+from schedule_mcp.logging import configure_logging
 from schedule_mcp.server import create_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -228,3 +232,24 @@ def test_server_json_matches_the_package() -> None:
 @pytest.mark.parametrize("path", ["README.md"])
 def test_readme_carries_the_registry_name(path: str) -> None:
     assert "mcp-name: io.github.schedule-mcp/schedule-mcp" in (ROOT / path).read_text()
+
+
+def test_library_logs_and_python_warnings_become_json_lines() -> None:
+    """FastMCP's own handler and `warnings.warn` would write raw text to stderr."""
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    try:
+        assert logging.getLogger("fastmcp").handlers == []
+        logging.getLogger("fastmcp.server.server").error("Error calling tool 'x'")
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.warn_explicit("old thing", UserWarning, "lib.py", 7)
+    finally:
+        logging.captureWarnings(False)
+        configure_logging("WARNING")
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(r["logger"], r["level"]) for r in records] == [
+        ("fastmcp.server.server", "ERROR"),
+        ("py.warnings", "WARNING"),
+    ]
+    assert "old thing" in records[1]["event"]

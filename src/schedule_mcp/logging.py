@@ -60,6 +60,7 @@ def configure_logging(
         rotating.setFormatter(JsonFormatter())
         root.addHandler(rotating)
     root.setLevel(level)
+    logging.captureWarnings(True)  # Python warnings become JSON records too, never raw text
     for name in ("fastmcp", "mcp", "httpx", "httpcore", "sqlalchemy", "alembic"):
         library = logging.getLogger(name)
         # FastMCP installs its own (rich, non-JSON) handler at import and stops propagation:

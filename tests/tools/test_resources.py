@@ -85,6 +85,26 @@ async def test_health_counts_calls(client: Client[Any]) -> None:
     assert health["upstreams"]["cuny"]["requests"] > 0
 
 
+async def test_prompt_arguments_are_described(client: Client[Any]) -> None:
+    arguments = {
+        prompt.name: {a.name: (a.description, a.required) for a in prompt.arguments or []}
+        for prompt in await client.list_prompts()
+    }
+    assert arguments == snapshot(
+        {
+            "plan_semester": {
+                "university": ('College code or name, e.g. "QNS01".', True),
+                "semester": ('Term, e.g. "2026 Fall".', True),
+                "courses": ('Course codes, e.g. "CSCI 212, MATH 151".', True),
+            },
+            "compare_for_course": {
+                "university": ('College code or name, e.g. "QNS01".', True),
+                "course_code": ('One course, e.g. "CSCI 212".', True),
+            },
+        }
+    )
+
+
 async def test_prompts(client: Client[Any]) -> None:
     plan = await client.get_prompt(
         "plan_semester", {"university": "QNS01", "semester": "2026 Fall", "courses": "CSCI 212"}

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastmcp import FastMCP
+from pydantic import Field
+
+UniversityArg = Annotated[str, Field(description='College code or name, e.g. "QNS01".')]
+SemesterArg = Annotated[str, Field(description='Term, e.g. "2026 Fall".')]
+CoursesArg = Annotated[str, Field(description='Course codes, e.g. "CSCI 212, MATH 151".')]
+CourseArg = Annotated[str, Field(description='One course, e.g. "CSCI 212".')]
 
 
 def register(mcp: FastMCP) -> None:
     @mcp.prompt(name="plan_semester")
-    def plan_semester(university: str, semester: str, courses: str) -> str:
+    def plan_semester(
+        university: UniversityArg,
+        semester: SemesterArg,
+        courses: CoursesArg,
+    ) -> str:
         """Plan a semester: fetch the courses, check professors, build ranked schedules."""
         return (
             f"Help me plan my {semester} semester at {university}. I need these courses: "
@@ -20,7 +32,10 @@ def register(mcp: FastMCP) -> None:
         )
 
     @mcp.prompt(name="compare_for_course")
-    def compare_for_course(university: str, course_code: str) -> str:
+    def compare_for_course(
+        university: UniversityArg,
+        course_code: CourseArg,
+    ) -> str:
         """Compare the professors teaching one course."""
         return (
             f"Who should I take for {course_code} at {university}? Call fetch_course_sections "
