@@ -594,6 +594,7 @@ BAD_CALLS: list[tuple[str, str, dict[str, Any]]] = [
         "generate_optimized_schedule",
         {**FALL, "required_courses": [f"CSCI {100 + i}" for i in range(40)]},
     ),
+    ("blank query", "search_courses", {**FALL, "query": "   "}),
     ("missing field", "check_schedule_conflicts", {**FALL}),
     (
         "bad time",
@@ -660,6 +661,7 @@ semester
 required_courses
   List should have at most 10 items after validation, not 40 [type=too_long, input_val\
 """,
+            "blank query": 'query is blank. E.g. query="CSCI 212" or "calculus"',
             "missing field": """\
 1 validation error for call[check_schedule_conflicts]
 section_ids

@@ -122,6 +122,8 @@ def register(mcp: FastMCP) -> None:
 
         async def work(app: App) -> BaseModel:
             college, term = resolve_college(university), resolve_term(semester)
+            if not query.strip():
+                raise InputError("query is blank", hint='e.g. query="CSCI 212" or "calculus"')
             hits, metadata = await app.catalog.search(
                 college, term, query, limit=limit, timeout=app.settings.tool_timeout - 10
             )
