@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from fastmcp import Client
+from inline_snapshot import snapshot
 
 from schedule_mcp.server import create_server
 from schedule_mcp.testing.fake_upstream import FakeUpstream
@@ -107,3 +108,28 @@ async def test_outage_serves_last_known_good_or_says_what_to_do(
     assert "HTR01" in message
     assert "unavailable" in message
     assert "retry" in message, message
+
+
+async def test_outage_past_the_swr_window_answers_from_last_known_good(
+    client: Client[Any], fake: FakeUpstream, clock: MovableClock
+) -> None:
+    """Past stale-while-revalidate a refresh is attempted inline; a 503 falls back to LKG."""
+    await plan(client)
+    fake.server.inject("/", Fault(status=503))
+    clock.now += timedelta(days=3)  # beyond sections_swr (1 day), within sections_sie (14)
+
+    started = time.perf_counter()
+    stale = await client.call_tool("fetch_course_sections", {**FALL, "course_codes": THREE})
+    assert time.perf_counter() - started < 2.0
+    metadata = stale.structured_content["metadata"]  # type: ignore[index]
+    assert metadata["is_fresh"] is False
+    assert metadata["stale_reason"] == snapshot("upstream_unavailable")
+    assert metadata["warnings"]
+
+    started = time.perf_counter()
+    planned = await plan(client)
+    assert time.perf_counter() - started < 2.0
+    assert planned.structured_content["result"]["schedules"]
+    assert planned.structured_content["metadata"]["stale_reason"] == snapshot(
+        "upstream_unavailable"
+    )
