@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastmcp import Client
 from inline_snapshot import snapshot
 
 from tests.tools.conftest import FALL, FETCHED_AT, error_text
 
 
-async def test_both_eras_are_negotiated(client: Client[Any]) -> None:
-    assert client.protocol_version in {"2026-07-28", "2025-11-25"}
+async def test_both_eras_are_negotiated(
+    client: Client[Any], request: pytest.FixtureRequest
+) -> None:
+    expected = {"auto": "2026-07-28", "legacy": "2025-11-25"}
+    assert client.protocol_version == expected[request.node.callspec.params["client"]]
 
 
 async def test_fetch_course_sections(client: Client[Any]) -> None:
