@@ -236,17 +236,22 @@ def test_readme_carries_the_registry_name(path: str) -> None:
 
 def test_library_logs_and_python_warnings_become_json_lines() -> None:
     """FastMCP's own handler and `warnings.warn` would write raw text to stderr."""
+    root, library = logging.getLogger(), logging.getLogger("fastmcp")
+    saved = (root.handlers[:], root.level, library.handlers[:], library.propagate, library.level)
     stream = io.StringIO()
     configure_logging("INFO", stream=stream)
     try:
-        assert logging.getLogger("fastmcp").handlers == []
+        assert library.handlers == []
         logging.getLogger("fastmcp.server.server").error("Error calling tool 'x'")
         with warnings.catch_warnings():
             warnings.simplefilter("always")
             warnings.warn_explicit("old thing", UserWarning, "lib.py", 7)
     finally:
         logging.captureWarnings(False)
-        configure_logging("WARNING")
+        root.handlers[:], library.handlers[:] = saved[0], saved[2]
+        root.setLevel(saved[1])
+        library.propagate = saved[3]
+        library.setLevel(saved[4])
     records = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert [(r["logger"], r["level"]) for r in records] == [
         ("fastmcp.server.server", "ERROR"),
