@@ -227,6 +227,11 @@ class PlannerService:
         numbers = clean_class_numbers(class_numbers)
         blocks = parse_blocked(blocked_times)
         found = await self.catalog.find_sections(college, term, numbers, timeout=timeout)
+        if not found.sections:
+            raise DataNotFoundError(
+                f"none of {', '.join(numbers)} is a known section at {college.label} in {term}",
+                hint="fetch their courses with fetch_course_sections first, then check again",
+            )
         specs = [section_spec_from_domain(s, campus=college.campus) for s in found.sections]
         report = check_conflicts(specs, travel=self.travel, blocked_times=blocks)
         problems = len(report.overlaps) + len(report.transfers) + len(report.blocked)
