@@ -40,13 +40,8 @@ DIAGRAM_TYPES = (
 )
 BLOCK_OPENERS = ("loop", "alt", "opt", "par", "critical", "break", "rect", "box")
 PAIRS = {"(": ")", "[": "]", "{": "}"}
-# pdoc cannot resolve forward references in the synthesized __new__ of a NamedTuple
-# declared under `from __future__ import annotations` (src/schedule_mcp/services/cache.py
-# RequestCount, Lookup). Reported; remove an entry once the source no longer triggers it.
-KNOWN_PDOC_WARNINGS = (
-    "ForwardRef('CacheKey') for schedule_mcp.services.cache.RequestCount",
-    "ForwardRef('Any') for schedule_mcp.services.cache.Lookup",
-)
+# pdoc warnings that come from sources outside our control (none today).
+KNOWN_PDOC_WARNINGS: tuple[str, ...] = ()
 
 
 def mermaid_blocks() -> list[tuple[str, int, str]]:

@@ -432,10 +432,10 @@ async def test_value_computed_before_a_commit_is_never_served_after_it(
     assert await sections("CSCI") == ["new"]  # the old value went to the dead generation
     assert len(calls) == 2
 
-    found, _, generation = await cache.lookup("sections", key("late"))
-    assert not found
+    looked = await cache.lookup("sections", key("late"))
+    assert not looked.found
     await cache.invalidate(SEM, UNI)
-    assert await cache.set("sections", key("late"), ["stale"], generation=generation)
+    assert await cache.set("sections", key("late"), ["stale"], generation=looked.generation)
     assert await cache.get("sections", key("late")) is None
 
 

@@ -31,13 +31,13 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial, wraps
 from pathlib import Path
-from typing import Any, NamedTuple, ParamSpec, TypeVar, cast, get_type_hints
+from typing import Any, ParamSpec, TypeVar, cast, get_type_hints
 
 import diskcache
 from diskcache.core import MODE_PICKLE
@@ -91,19 +91,24 @@ class CacheKey:
         return cls(semester, university, tuple(parts))
 
 
-class RequestCount(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class RequestCount:
+    """How often a key was asked for (warm-up picks the most requested)."""
+
     entity: str
     key: CacheKey
     requests: int
 
 
-class Lookup(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Lookup:
     """A lookup's outcome and the generation it read: pass that generation back to `set`
     so a value computed before an invalidation is stored where nobody will read it."""
 
     found: bool
     value: Any
     generation: int | None
+    expires: float | None = None
 
 
 class CacheStats(BaseModel):
@@ -155,6 +160,8 @@ class CacheManager:
         min_requests: int = 100,
         max_value_bytes: int | None = None,
         disk_timeout: float = 2.0,
+        memory_entries: int = 0,
+        generation_ttl: float = 1.0,
     ) -> None:
         if size_limit <= 0 or entry_limit <= 0 or default_ttl <= 0:
             raise ValueError("cache limits and TTL must be positive")
@@ -190,6 +197,7 @@ class CacheManager:
         self._requests: Counter[tuple[str, CacheKey]] = Counter()
         self._max_tracked = max(10 * entry_limit, 100)
         self._baseline: tuple[int, int] | None = None
+        self._memory = MemoryTier(memory_entries, generation_ttl, clock)
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> CacheManager:
@@ -277,7 +285,7 @@ class CacheManager:
             self._count("misses" if envelope is None else "hits")
         if envelope is None:
             return Lookup(False, None, generation)
-        return Lookup(True, envelope["v"], generation)
+        return Lookup(True, envelope["v"], generation, float(envelope["exp"]))
 
     def _track(self, entity: str, key: CacheKey) -> None:
         with self._lock:
@@ -391,11 +399,22 @@ class CacheManager:
     # --- public API ----------------------------------------------------------------------
 
     async def _lookup(self, entity: str, key: CacheKey, record: bool) -> Lookup:
+        remembered = self._memory.get(entity, key)
+        if remembered is not None:
+            if record:
+                self._track(entity, key)
+                self._count("hits")
+            return remembered
         try:
-            return await self._run(self._lookup_sync, entity, key, record)
+            found = await self._run(self._lookup_sync, entity, key, record)
         except _DISK_ERRORS as exc:  # a cache is best-effort: a broken disk is a miss
             log.warning("cache read failed for %s %s: %s", entity, key, exc)
             return Lookup(False, None, None)
+        if found.generation is not None:
+            self._memory.note_generation(key, found.generation)
+            if found.found:
+                self._memory.put(entity, key, found)
+        return found
 
     async def lookup(self, entity: str, key: CacheKey) -> Lookup:
         """Found flag, value and the generation read (for compute-then-`set` callers)."""
@@ -423,10 +442,24 @@ class CacheManager:
         if value is None:
             return False
         try:
-            return await self._run(self._set_sync, entity, key, value, ttl, generation)
+            stored = await self._run(self._set_sync, entity, key, value, ttl, generation)
         except _DISK_ERRORS as exc:
             log.warning("cache write failed for %s %s: %s", entity, key, exc)
             return False
+        if stored:
+            current = (
+                generation
+                if generation is not None
+                else await self.generation(key.semester, key.university)
+            )
+            self._memory.store(
+                entity,
+                key,
+                to_jsonable_python(value),
+                current,
+                self.default_ttl if ttl is None else ttl,
+            )
+        return stored
 
     async def invalidate(self, semester: str | None, university: str) -> int:
         """Bump the scope's generation (call only after a snapshot commit); returns it.
@@ -434,7 +467,9 @@ class CacheManager:
         Unlike reads and writes, a disk error here is raised: the caller must know that
         coherence could not be guaranteed.
         """
-        return await self._run(self._invalidate_sync, semester, university)
+        generation = await self._run(self._invalidate_sync, semester, university)
+        self._memory.forget_scope(semester, university, generation)
+        return generation
 
     async def generation(self, semester: str | None, university: str) -> int:
         return await self._run(self._generation, semester, university)
@@ -444,6 +479,7 @@ class CacheManager:
 
     async def clear(self) -> CacheStats:
         """Drop every entry and reset counters; returns the statistics from before."""
+        self._memory.clear()
         return await self._run(self._clear_sync)
 
     async def purge_expired(self) -> int:
@@ -476,7 +512,8 @@ class CacheManager:
         )
         report = WarmReport()
         for key in targets:
-            found, _, generation = await self._lookup(entity, key, False)
+            looked = await self._lookup(entity, key, False)
+            found, generation = looked.found, looked.generation
             if found:
                 report.already_cached += 1
                 continue
@@ -570,7 +607,8 @@ class CacheManager:
             @wraps(func)
             async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
                 cache_key = key(*args, **kwargs)
-                found, stored, generation = await self._lookup(entity, cache_key, True)
+                looked = await self._lookup(entity, cache_key, True)
+                found, stored, generation = looked.found, looked.value, looked.generation
                 if found:
                     try:
                         return cast(R, adapter().validate_python(stored))
@@ -591,3 +629,70 @@ class CacheManager:
         await self._run(self._close_sync)
         self._executor.shutdown(wait=True)
         self._close_sync()  # the constructing thread's connections
+
+
+@dataclass
+class _Remembered:
+    generation: int
+    expires: float
+    value: Any
+
+
+class MemoryTier:
+    """An optional in-process LRU in front of the disk, for hot answers.
+
+    A hit needs the entry's generation to equal the scope's current generation, which is
+    re-read from disk at most every `generation_ttl` seconds (so another process's
+    invalidation is seen within that time; this process's own is seen at once). Disabled
+    when `capacity` is 0. Memory hits do not refresh the disk rows' LRU order.
+    """
+
+    def __init__(self, capacity: int, generation_ttl: float, clock: Callable[[], float]) -> None:
+        self.capacity = capacity
+        self.generation_ttl = generation_ttl
+        self._clock = clock
+        self._entries: OrderedDict[tuple[str, CacheKey], _Remembered] = OrderedDict()
+        self._generations: dict[tuple[str | None, str], tuple[int, float]] = {}
+
+    def get(self, entity: str, key: CacheKey) -> Lookup | None:
+        if not self.capacity:
+            return None
+        scope = self._generations.get((key.semester, key.university))
+        entry = self._entries.get((entity, key))
+        now = self._clock()
+        if scope is None or entry is None or scope[1] <= now:
+            return None
+        if entry.generation != scope[0] or entry.expires <= now:
+            del self._entries[(entity, key)]
+            return None
+        self._entries.move_to_end((entity, key))
+        return Lookup(True, entry.value, entry.generation, entry.expires)
+
+    def note_generation(self, key: CacheKey, generation: int) -> None:
+        if self.capacity:
+            scope = (key.semester, key.university)
+            self._generations[scope] = (generation, self._clock() + self.generation_ttl)
+
+    def put(self, entity: str, key: CacheKey, found: Lookup) -> None:
+        if found.generation is not None and found.expires is not None:
+            self.store(entity, key, found.value, found.generation, found.expires - self._clock())
+
+    def store(self, entity: str, key: CacheKey, value: Any, generation: int, ttl: float) -> None:
+        if not self.capacity:
+            return
+        self.note_generation(key, generation)
+        self._entries[(entity, key)] = _Remembered(generation, self._clock() + ttl, value)
+        self._entries.move_to_end((entity, key))
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+    def forget_scope(self, semester: str | None, university: str, generation: int) -> None:
+        if self.capacity:
+            self._generations[(semester, university)] = (
+                generation,
+                self._clock() + self.generation_ttl,
+            )
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._generations.clear()
