@@ -79,6 +79,11 @@ async def test_reads_by_codes_by_section_and_by_subject(repository: CourseReposi
     assert await repository.get_section_by_id(UNIVERSITY, TERM, "99999") is None
     assert await repository.get_section_by_id("BAR01", TERM, "10012") is None
 
+    batch = await repository.get_sections_by_ids(UNIVERSITY, TERM, ["10012", " 10000", "99999"])
+    assert sorted(batch) == ["10000", "10012"]
+    assert batch["10012"] == section
+    assert await repository.get_sections_by_ids(UNIVERSITY, TERM, []) == {}
+
 
 async def test_course_code_maps_to_the_stored_subject_filter(repository: CourseRepository) -> None:
     await repository.replace_snapshot(make_snapshot(20, subject="CMSC", prefix="CSCI"))

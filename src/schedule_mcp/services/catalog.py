@@ -181,26 +181,18 @@ class CatalogService:
     ) -> FoundSections:
         """Sections by class number, refreshed through their courses; reports unknown numbers."""
         numbers = list(dict.fromkeys(n.strip() for n in class_numbers))
-        stored = {
-            n: s
-            for n in numbers
-            if (s := await self._courses.get_section_by_id(college.code, term.code, n)) is not None
-        }
+        stored = await self._courses.get_sections_by_ids(college.code, term.code, numbers)
         if stored:
             codes = sorted({s.course_code for s in stored.values()})
             outcome = await self.population.ensure_course_data(
                 term, college, None, codes, timeout=timeout
             )
+            if outcome.auto_populated:  # a refresh landed: read the new rows
+                stored = await self._courses.get_sections_by_ids(college.code, term.code, numbers)
         else:
             outcome = await self._stored_outcome(college, term)
-        found: list[Section] = []
-        missing: list[str] = []
-        for number in numbers:
-            section = await self._courses.get_section_by_id(college.code, term.code, number)
-            if section is None:
-                missing.append(number)
-            else:
-                found.append(section)
+        found = [stored[n] for n in numbers if n in stored]
+        missing = [n for n in numbers if n not in stored]
         return FoundSections(found, missing, outcome)
 
     async def _subject_courses(self, college: College, term: Term, subject: str) -> list[Course]:

@@ -119,6 +119,22 @@ class CourseRepository:
             found = await _load_sections(connection, where)
         return found[0][1] if found else None
 
+    async def get_sections_by_ids(
+        self, university: str, term_code: int, class_numbers: Sequence[str]
+    ) -> dict[str, Section]:
+        """Sections by class number within a university and term, in one read."""
+        wanted = sorted({number.strip() for number in class_numbers})
+        if not wanted:
+            return {}
+        where = and_(
+            sections.c.university == university,
+            sections.c.term_code == term_code,
+            sections.c.class_number.in_(wanted),
+        )
+        async with self._database.read_session() as connection:
+            found = await _load_sections(connection, where)
+        return {section.class_number: section for _, section in found}
+
     async def get_sections_by_instructor(
         self, university: str, term_code: int, name: str
     ) -> list[Section]:
