@@ -178,3 +178,17 @@ async def test_empty_subject_is_remembered_but_never_replaces_stored_sections(
     assert (lkg.metadata.is_fresh, lkg.metadata.stale_reason) == (False, UPSTREAM_UNAVAILABLE)
     assert [c.code for c in lkg.courses] == ["CSCI 212"]
     assert await app.courses.count_sections("QNS01", 1269, "CMSC") == 48
+
+
+async def test_search_answers_are_cached_until_a_new_snapshot(app: App, fake: FakeUpstream) -> None:
+    await app.catalog.search(QUEENS, TERM, "CSCI")  # cold: the commit outdates this answer
+    _, stored = await app.catalog.search(QUEENS, TERM, "CSCI")
+    assert stored.source == "database"
+    _, first = await app.catalog.search(QUEENS, TERM, "csci")  # same query, any case
+    assert first.source == "cache"
+    before = fake.server.total
+    _, again = await app.catalog.search(QUEENS, TERM, "CSCI")
+    assert again.source == "cache" and fake.server.total == before
+    await app.cache.invalidate(TERM.name, QUEENS.code)
+    _, after = await app.catalog.search(QUEENS, TERM, "CSCI")
+    assert after.source == "database"

@@ -38,6 +38,13 @@ class CoursesAnswer(BaseModel):
     metadata: AnswerMetadata
 
 
+class SearchHits(BaseModel):
+    """A cached search answer."""
+
+    courses: list[Course]
+    metadata: AnswerMetadata
+
+
 @dataclass
 class FoundSections:
     """Sections looked up by class number."""
@@ -149,6 +156,14 @@ class CatalogService:
     ) -> tuple[list[Course], AnswerMetadata]:
         """Courses whose code, title or topic match `query` (a code, a prefix or words)."""
         text = " ".join(query.split())
+        key = CacheKey.of(term.name, college.code, text.lower(), limit)
+        looked = await self._cache.lookup("search", key)
+        self._metrics.cache_result(looked.found)
+        if looked.found:
+            cached = SearchHits.model_validate(looked.value)
+            if self._still_fresh(cached.metadata):
+                cached.metadata.source = "cache"
+                return cached.courses, cached.metadata
         match = _CODE.match(text)
         outcome: DataOutcome
         if match:
@@ -169,7 +184,16 @@ class CatalogService:
             key=lambda item: (-item[0], item[1].code),
         )
         hits = [course for _, course in ranked[:limit]]
-        return hits, outcome.to_metadata(len(hits))
+        metadata = outcome.to_metadata(len(hits))
+        if hits and metadata.is_fresh:
+            await self._cache.set(
+                "search",
+                key,
+                SearchHits(courses=hits, metadata=metadata),
+                ttl=self._settings.sections_ttl / 4,
+                generation=looked.generation,
+            )
+        return hits, metadata
 
     async def find_sections(
         self,
