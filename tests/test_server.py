@@ -239,6 +239,7 @@ def test_library_logs_and_python_warnings_become_json_lines() -> None:
     root, library = logging.getLogger(), logging.getLogger("fastmcp")
     saved = (root.handlers[:], root.level, library.handlers[:], library.propagate, library.level)
     stream = io.StringIO()
+    logging.captureWarnings(False)  # an earlier configure_logging may have left it half set
     configure_logging("INFO", stream=stream)
     try:
         assert library.handlers == []
