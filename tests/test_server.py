@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import socket
 import sys
 import tomllib
 import warnings
@@ -80,15 +81,13 @@ class StdioSession:
                 return result
 
 
-async def test_stdio_stdout_is_only_json_rpc(tmp_path: Path) -> None:
-    """SEC-1: every tool incl. error paths at DEBUG; stdout is JSON-RPC, stderr JSON logs."""
-    env = {
-        **os.environ,
-        "SCHEDULE_MCP_OFFLINE": "1",
-        "SCHEDULE_MCP_LOG_LEVEL": "DEBUG",
-        "SCHEDULE_MCP_ADMIN_ENABLED": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
+async def run_stdio(
+    tmp_path: Path, env_overrides: dict[str, str], calls: list[tuple[str, dict[str, Any]]]
+) -> tuple[list[bool], list[str], list[dict[str, Any]], set[str]]:
+    """Run `python -m schedule_mcp` over pipes: per-call failure flags, stdout lines,
+    parsed stderr records (each line must be JSON) and the listed tool names."""
+    env = {**os.environ, "SCHEDULE_MCP_LOG_LEVEL": "DEBUG", "PYTHONUNBUFFERED": "1"}
+    env.update(env_overrides)
     stderr_path = tmp_path / "stderr.txt"
     with stderr_path.open("wb") as stderr:
         process = await asyncio.create_subprocess_exec(
@@ -114,12 +113,10 @@ async def test_stdio_stdout_is_only_json_rpc(tmp_path: Path) -> None:
             await session.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
             listed = await session.request("tools/list", {})
             names = {tool["name"] for tool in listed["result"]["tools"]}
-            assert {"admin_sync", "admin_clear_cache"} <= names  # SEC-13: enabled over stdio
-            outcomes = []
-            for name, arguments in STDIO_CALLS:
+            failed = []
+            for name, arguments in calls:
                 reply = await session.request("tools/call", {"name": name, "arguments": arguments})
-                failed = "error" in reply or reply["result"].get("isError", False)
-                outcomes.append((name, failed))
+                failed.append("error" in reply or reply["result"].get("isError", False))
             await session.request("resources/read", {"uri": "schedule://health"})
         finally:
             assert process.stdin is not None
@@ -128,20 +125,52 @@ async def test_stdio_stdout_is_only_json_rpc(tmp_path: Path) -> None:
             rest = await asyncio.wait_for(process.stdout.read(), timeout=30)
             await asyncio.wait_for(process.wait(), timeout=30)
     session.stdout_lines.extend(line + "\n" for line in rest.decode().splitlines())
+    for line in session.stdout_lines:
+        assert json.loads(line)["jsonrpc"] == "2.0", line
+    stderr_lines = [line for line in stderr_path.read_text().splitlines() if line.strip()]
+    records = [json.loads(line) for line in stderr_lines]  # every line is a JSON object
+    assert all({"timestamp", "level", "logger", "event"} <= set(r) for r in records)
+    return failed, session.stdout_lines, records, names
 
-    assert [failed for _, failed in outcomes] == [
+
+async def test_stdio_stdout_is_only_json_rpc(tmp_path: Path) -> None:
+    """SEC-1: every tool incl. error paths at DEBUG; stdout is JSON-RPC, stderr JSON logs."""
+    overrides = {"SCHEDULE_MCP_OFFLINE": "1", "SCHEDULE_MCP_ADMIN_ENABLED": "1"}
+    failed, stdout, records, names = await run_stdio(tmp_path, overrides, STDIO_CALLS)
+    assert {"admin_sync", "admin_clear_cache"} <= names  # SEC-13: enabled over stdio
+    assert failed == [
         False, True, False, True, True, True, False, False, False,
         False, True, True, False, False, True, False, True, False, True,
     ]  # fmt: skip
-    for line in session.stdout_lines:
-        message = json.loads(line)
-        assert message["jsonrpc"] == "2.0", line
-    stderr_lines = [line for line in stderr_path.read_text().splitlines() if line.strip()]
-    assert stderr_lines, "DEBUG logging wrote nothing to stderr"
-    records = [json.loads(line) for line in stderr_lines]  # every line is a JSON object
-    assert all({"timestamp", "level", "logger", "event"} <= set(r) for r in records)
+    assert len(stdout) >= len(STDIO_CALLS) + 3
     assert any(r["event"] == "tool call" and r.get("tool") == "search_courses" for r in records)
     assert any(r["level"] == "DEBUG" for r in records)
+
+
+async def test_stdio_stays_clean_when_the_upstream_fails(tmp_path: Path) -> None:
+    """SEC-1 with forced upstream failures: nothing listens at the configured sites."""
+    dead = f"http://127.0.0.1:{unused_port()}"
+    overrides = {
+        "SCHEDULE_MCP_CUNY_URL": f"{dead}/CFGlobalSearchTool",
+        "SCHEDULE_MCP_RMP_URL": f"{dead}/graphql",
+        "SCHEDULE_MCP_HOST_MIN_GAP": "0",
+        "SCHEDULE_MCP_MAX_ATTEMPTS": "2",
+    }
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("fetch_course_sections", {**FALL, "course_codes": ["CSCI 212"]}),
+        ("get_professor_grade", {"professor_name": "Ada Fenwright", "university": "QNS01"}),
+        ("generate_optimized_schedule", {**FALL, "required_courses": ["CSCI 212"]}),
+    ]
+    failed, _, records, _ = await run_stdio(tmp_path, overrides, calls)
+    assert failed == [True, True, True]
+    assert any(r["level"] == "WARNING" and r["logger"].startswith("schedule_mcp") for r in records)
+
+
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 async def test_metrics_and_health_move(tmp_path: Path) -> None:
