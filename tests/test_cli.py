@@ -43,7 +43,7 @@ def test_plan_prints_a_grid(capsys: pytest.CaptureFixture[str]) -> None:
         row = next(line for line in out.splitlines() if line.startswith(f"│ {number}"))
         assert course in row
     assert "Alternatives:" in out
-    assert "data: upstream" in out
+    assert "data: snapshot" in out
 
 
 def test_plan_writes_a_calendar(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

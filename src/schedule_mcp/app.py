@@ -68,11 +68,6 @@ class App:
     metrics: Metrics
     started_at: float
 
-    @property
-    def source_label(self) -> str:
-        """`snapshot` when answering from the bundled sample world."""
-        return "snapshot" if self.settings.offline else "upstream"
-
     async def health(self) -> dict[str, object]:
         database_ok = True
         try:
@@ -119,7 +114,11 @@ async def open_app(
     database = storage.database
     courses, professors_repo = storage.courses, storage.professors
     sync, leases = storage.sync, storage.leases
-    cache = CacheManager.from_settings(settings, low_hit_rate=settings.low_hit_rate_warning)
+    cache = CacheManager.from_settings(
+        settings,
+        low_hit_rate=settings.low_hit_rate_warning,
+        memory_entries=settings.cache_memory_entries,
+    )
     metrics = Metrics(error_rate_warning=settings.error_rate_warning)
     cuny_http = ResilientClient(settings.cuny_url, settings, transport=transport, name="cuny")
     rmp_http = ResilientClient(settings.rmp_url, settings, transport=transport, name="rmp")
@@ -144,12 +143,14 @@ async def open_app(
         on_snapshot=invalidate,
         concurrency=settings.population_concurrency,
         lease_ttl=settings.lease_ttl,
+        fetch_source="snapshot" if settings.offline else "upstream",
     )
     professor_lookup = ProfessorLookupService(
         freshness=freshness,
         professors=professors_repo,
         rmp=RmpClient(rmp_http, settings),
         max_ratings=settings.rmp_max_ratings,
+        fetch_source="snapshot" if settings.offline else "upstream",
     )
     catalog = CatalogService(
         population=population, courses=courses, cache=cache, metrics=metrics, settings=settings

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     error_rate_warning: float = Field(
         default=0.2, ge=0, le=1, description="Warn when this share of recent tool calls fail."
     )
+    cache_memory_entries: int = Field(
+        default=256, ge=0, description="Hot answers also kept in process memory (0 disables)."
+    )
     cache_ttl: int = Field(default=HOUR, gt=0, description="Default cache entry TTL, seconds.")
 
     # freshness (seconds): fresh TTL, stale-while-revalidate, stale-if-error

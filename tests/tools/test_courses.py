@@ -58,7 +58,7 @@ async def test_fetch_course_sections(client: Client[Any]) -> None:
                 "seats": None,
             },
             "metadata": {
-                "source": "upstream",
+                "source": "snapshot",
                 "fetched_at": FETCHED_AT,
                 "is_fresh": True,
                 "stale_reason": None,
@@ -135,7 +135,7 @@ async def test_search_courses(client: Client[Any]) -> None:
                 },
             ],
             "metadata": {
-                "source": "upstream",
+                "source": "snapshot",
                 "fetched_at": FETCHED_AT,
                 "is_fresh": True,
                 "stale_reason": None,

@@ -87,7 +87,7 @@ async def test_compare_professors(client: Client[Any]) -> None:
             "recommendation": "Odette Rookhart is rated higher than Ada Fenwright, but the intervals overlap",
             "confidence": "medium",
             "metadata": {
-                "source": "upstream",
+                "source": "snapshot",
                 "fetched_at": FETCHED_AT,
                 "is_fresh": True,
                 "stale_reason": None,

@@ -57,7 +57,7 @@ async def test_generate_optimized_schedule(client: Client[Any]) -> None:
             "term": "2026 Fall",
             "colleges": {"CSCI 212": "QNS01", "MATH 151": "QNS01", "ENGL 110": "QNS01"},
             "metadata": {
-                "source": "upstream",
+                "source": "snapshot",
                 "fetched_at": FETCHED_AT,
                 "is_fresh": True,
                 "stale_reason": None,

@@ -447,18 +447,12 @@ class CacheManager:
             log.warning("cache write failed for %s %s: %s", entity, key, exc)
             return False
         if stored:
-            current = (
-                generation
-                if generation is not None
-                else await self.generation(key.semester, key.university)
-            )
-            self._memory.store(
-                entity,
-                key,
-                to_jsonable_python(value),
-                current,
-                self.default_ttl if ttl is None else ttl,
-            )
+            current = generation
+            if current is None:  # stored under the generation current right now
+                current = await self.generation(key.semester, key.university)
+                self._memory.note_generation(key, current)
+            lifetime = self.default_ttl if ttl is None else ttl
+            self._memory.store(entity, key, to_jsonable_python(value), current, lifetime)
         return stored
 
     async def invalidate(self, semester: str | None, university: str) -> int:
@@ -680,7 +674,6 @@ class MemoryTier:
     def store(self, entity: str, key: CacheKey, value: Any, generation: int, ttl: float) -> None:
         if not self.capacity:
             return
-        self.note_generation(key, generation)
         self._entries[(entity, key)] = _Remembered(generation, self._clock() + ttl, value)
         self._entries.move_to_end((entity, key))
         while len(self._entries) > self.capacity:

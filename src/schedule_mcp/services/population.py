@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from schedule_mcp.domain.colleges import College, find_college
-from schedule_mcp.domain.freshness import FreshnessState
+from schedule_mcp.domain.freshness import FreshnessState, Source
 from schedule_mcp.domain.models import CourseSnapshot, SyncEntity, SyncStatus, normalise_course_code
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.errors import (
@@ -121,6 +121,7 @@ class DataPopulationService:
         concurrency: int = 4,
         lease_ttl: float = 120.0,
         holder: str | None = None,
+        fetch_source: Source = "upstream",
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -132,6 +133,8 @@ class DataPopulationService:
         self._limit = asyncio.Semaphore(concurrency)
         self._lease_ttl = timedelta(seconds=lease_ttl)
         self.holder = holder or f"pid-{uuid.uuid4().hex[:12]}"
+        self.fetch_source = fetch_source
+        """What fresh fetches report as `source`: "snapshot" for the bundled sample world."""
         self._monotonic = monotonic
         self._sleep = sleep
         self.flights: SingleFlight[None] = SingleFlight()
@@ -296,7 +299,7 @@ class DataPopulationService:
             key.university, key.term.code, key.subject
         )
         return DataOutcome(
-            source="upstream", fetched_at=fetched_at, is_fresh=True, auto_populated=True
+            source=self.fetch_source, fetched_at=fetched_at, is_fresh=True, auto_populated=True
         )
 
     def _last_known_good(

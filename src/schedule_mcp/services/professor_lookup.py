@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from schedule_mcp.domain.freshness import FreshnessState
+from schedule_mcp.domain.freshness import FreshnessState, Source
 from schedule_mcp.domain.models import Professor, Rating, SyncEntity
 from schedule_mcp.domain.names import NameMatch, is_placeholder, match_instructor, name_tokens
 from schedule_mcp.errors import (
@@ -97,8 +97,10 @@ class ProfessorLookupService:
         rmp: TeacherSource,
         max_ratings: int = 100,
         aliases: AliasStore | None = None,
+        fetch_source: Source = "upstream",
     ) -> None:
         self.freshness = freshness
+        self.fetch_source = fetch_source
         self._professors = professors
         self.repository = professors
         self._rmp = rmp
@@ -151,7 +153,7 @@ class ProfessorLookupService:
         fetched = await self.stored(query, university)
         if fetched is None:
             return await self._ambiguous_answer(query, university)
-        outcome = DataOutcome("upstream", fetched.last_updated, True, auto_populated=True)
+        outcome = DataOutcome(self.fetch_source, fetched.last_updated, True, auto_populated=True)
         return await self._answer(query, university, fetched, outcome)
 
     async def ensure_review_data(self, professor_id: int, *, force: bool = False) -> list[Rating]:
@@ -302,7 +304,7 @@ class ProfessorLookupService:
         match = self._matches.get((university, query))
         candidates = _candidates(match) if match else []
         reason = match.reason if match else "no candidate matched"
-        outcome = DataOutcome("upstream", None, True, auto_populated=True)
+        outcome = DataOutcome(self.fetch_source, None, True, auto_populated=True)
         return ProfessorLookup(
             query,
             university,
