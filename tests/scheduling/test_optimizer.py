@@ -299,6 +299,12 @@ def test_pins_and_exclusions() -> None:
         problem, Constraints(excluded_sections=("2001",), excluded_instructors=("smith",)), k=5
     )
     assert [s.class_numbers for s in excluded.schedules] == [["2002"]]
+    both = solve(problem, Constraints(pinned_sections=("2001", "2002")), k=5)
+    assert sorted(s.class_numbers[0] for s in both.schedules) == ["2001", "2002"]
+    assert both.warnings == [
+        "pinned sections 2001, 2002 are all MATH 120 LEC; a schedule takes one of them, "
+        "so each result keeps one"
+    ]
 
 
 def test_optional_courses_take_exactly_num_optional() -> None:

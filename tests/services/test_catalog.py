@@ -9,7 +9,7 @@ import pytest
 from schedule_mcp.app import App
 from schedule_mcp.domain.colleges import find_college
 from schedule_mcp.domain.models import SectionStatus
-from schedule_mcp.domain.terms import parse_term
+from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.errors import DataNotFoundError
 from schedule_mcp.services.cache import CacheKey
 from schedule_mcp.services.catalog import CoursesAnswer, require_found
@@ -192,3 +192,18 @@ async def test_search_answers_are_cached_until_a_new_snapshot(app: App, fake: Fa
     await app.cache.invalidate(TERM.name, QUEENS.code)
     _, after = await app.catalog.search(QUEENS, TERM, "CSCI")
     assert after.source == "database"
+
+
+async def test_a_single_word_that_is_no_subject_searches_titles(app: App) -> None:
+    await app.catalog.search(QUEENS, TERM, "CSCI")
+    hits, _ = await app.catalog.search(QUEENS, TERM, "java")
+    assert "CSCI 212" in [c.code for c in hits]
+    with pytest.raises(DataNotFoundError):
+        await app.catalog.search(QUEENS, TERM, "JAVA 101")  # a code: its subject must exist
+
+
+async def test_a_term_global_search_does_not_offer_is_named_as_such(app: App) -> None:
+    with pytest.raises(DataNotFoundError) as info:
+        await app.catalog.sections(QUEENS, Term.from_code(1312), course_codes=["CSCI 212"])
+    message = info.value.for_model()
+    assert "2031 Spring is not offered" in message and "schedule://terms/QNS01" in message

@@ -119,12 +119,23 @@ def solve(
 
 
 def _pin_warnings(problem: ScheduleProblem, c: Constraints) -> list[str]:
-    known = {s.id for course in problem.courses for s in course.sections}
-    return [
+    known = {s.id: s for course in problem.courses for s in course.sections}
+    warnings = [
         f"pinned section {p} is not among the requested courses' sections"
         for p in c.pinned_sections
         if p not in known
     ]
+    by_slot: dict[tuple[str, str], list[str]] = {}
+    for p in c.pinned_sections:
+        if p in known:
+            by_slot.setdefault((known[p].course, known[p].component), []).append(p)
+    warnings += [
+        f"pinned sections {', '.join(ids)} are all {course} {component}; a schedule takes "
+        "one of them, so each result keeps one"
+        for (course, component), ids in sorted(by_slot.items())
+        if len(ids) > 1
+    ]
+    return warnings
 
 
 def _label(count: int, cap: int) -> str:

@@ -20,7 +20,7 @@ from schedule_mcp.domain.models import (
     normalise_course_code,
 )
 from schedule_mcp.domain.terms import Term
-from schedule_mcp.errors import DataNotFoundError
+from schedule_mcp.errors import DataNotFoundError, InputError
 from schedule_mcp.services.cache import CacheKey, CacheManager
 from schedule_mcp.services.metrics import Metrics
 from schedule_mcp.services.outcome import DataOutcome, merge_outcomes
@@ -165,13 +165,19 @@ class CatalogService:
                 cached.metadata.source = "cache"
                 return cached.courses, cached.metadata
         match = _CODE.match(text)
-        outcome: DataOutcome
+        outcome: DataOutcome | None = None
+        pool: list[Course] = []
         if match:
-            outcome = await self.population.ensure_course_data(
-                term, college, match[1].upper(), timeout=timeout
-            )
-            pool = await self._subject_courses(college, term, match[1].upper())
-        else:
+            try:
+                outcome = await self.population.ensure_course_data(
+                    term, college, match[1].upper(), timeout=timeout
+                )
+                pool = await self._subject_courses(college, term, match[1].upper())
+            except (DataNotFoundError, InputError):
+                if match[2]:  # "XYZ 123": a code whose subject does not exist
+                    raise
+                # a single word such as "java" that is no subject: search titles instead
+        if outcome is None:
             outcome = await self._stored_outcome(college, term)
             pool = await self._courses.get_courses(college.code, term.code)
             if not pool:

@@ -206,7 +206,7 @@ class PlannerService:
         except (UnknownCourseError, ValueError) as exc:
             raise InputError(str(exc)) from exc
         merged = merge_outcomes(outcomes)
-        merged.warnings = warnings + merged.warnings
+        merged.warnings = [*warnings, *merged.warnings, *result.warnings]
         return PlanAnswer(
             term=term.name,
             colleges={c.code: c.college.code for c in choices},

@@ -259,7 +259,7 @@ class CunyClient:
         if not subjects:
             return DataNotFoundError(
                 f"Global Search lists no subjects at {college} in {term}",
-                hint="Check the college and term (list_terms shows the offered terms).",
+                hint=f"Check the college and term (schedule://terms/{college} lists the offered terms).",
             )
         guess = resolve_subjects(college, subject, subjects, self.learned.get(college))
         known = [code for code in guess if code != subject.upper()]
@@ -364,7 +364,15 @@ class CunyClient:
         key = (college, term_value)
         if self._selected == key and key in self._subjects:
             return self._subjects[key]
-        await self._fresh_landing(deadline)
+        landing = await self._fresh_landing(deadline)
+        offered = [option.code for option in landing.terms]
+        if offered and term_value not in offered:
+            names = ", ".join(Term.from_code(code).name for code in sorted(offered))
+            raise DataNotFoundError(
+                f"{Term.from_code(term_value).name} is not offered by CUNY Global Search "
+                f"(offered now: {names})",
+                hint=f"pick one of those terms; schedule://terms/{college} lists them",
+            )
         form = step1_form(college, self._institution_name(college), self._term_option(term_value))
         response = await self._send("POST", self.controller_url, data=form, deadline=deadline)
         subjects = self._parsed(parse_subjects, self._decode(response))
