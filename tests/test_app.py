@@ -6,7 +6,9 @@ from pathlib import Path
 
 from schedule_mcp.app import open_app, upstream_transport
 from schedule_mcp.config import load_settings
+from schedule_mcp.domain.colleges import get_college
 from schedule_mcp.domain.models import SyncEntity
+from schedule_mcp.domain.terms import parse_term
 from schedule_mcp.upstream.offline import offline_transport
 
 
@@ -55,3 +57,19 @@ async def test_open_app_without_migrating(tmp_path: Path) -> None:
         assert app.database.dialect == "sqlite"
     async with open_app(settings, migrate=False) as app:  # the schema is already there
         assert await app.courses.count_sections("QNS01", 1269) == 0
+
+
+async def test_warm_loads_stored_courses_into_the_answer_cache(tmp_path: Path) -> None:
+    settings = load_settings(offline=True, data_dir=tmp_path / "data", cache_dir=tmp_path / "c")
+    async with open_app(settings) as app:
+        assert await app.warm() == 0  # nothing stored yet
+        await app.jobs.sync_courses("2026 Fall", "QNS01")
+        loaded = await app.warm(limit=5)
+        assert loaded == 5
+    async with open_app(settings) as app:  # a restart keeps the warmed disk entries
+        stats = await app.cache.stats()
+        assert stats.entries >= 5
+        college, term = get_college("QNS01"), parse_term("2026 Fall")
+        code = (await app.courses.get_courses("QNS01", term.code))[0].code
+        answer = await app.catalog.sections(college, term, course_codes=[code])
+        assert answer.metadata.source == "cache"

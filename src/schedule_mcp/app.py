@@ -18,7 +18,9 @@ from datetime import datetime
 import httpx
 
 from schedule_mcp.config import Settings
-from schedule_mcp.domain.terms import Term
+from schedule_mcp.domain.colleges import get_college
+from schedule_mcp.domain.models import SyncEntity
+from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.services.cache import CacheManager
 from schedule_mcp.services.catalog import CatalogService
 from schedule_mcp.services.freshness import DataFreshnessService
@@ -67,6 +69,18 @@ class App:
     jobs: JobService
     metrics: Metrics
     started_at: float
+
+    async def warm(self, *, limit: int = 50) -> int:
+        """Load the answer cache with stored courses of recently synced terms (at start)."""
+        rows = await self.sync.list_all(SyncEntity.COURSES)
+        targets = [
+            (get_college(row.university), parse_term(row.semester))
+            for row in rows
+            if row.last_sync is not None
+        ]
+        loaded = await self.catalog.warm(targets[:5], limit=limit)
+        log.info("cache warmed", extra={"entries": loaded})
+        return loaded
 
     async def health(self) -> dict[str, object]:
         database_ok = True

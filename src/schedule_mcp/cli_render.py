@@ -153,7 +153,7 @@ async def render_status(app: Any) -> str:
     console = Console(file=out, width=120, color_system=None)
     table = Table("entity", "term", "college", "last sync", "status", "fresh", title="sync status")
     for entity in SyncEntity:
-        for row in await app.sync.get_stale_entities(entity, 0):
+        for row in await app.sync.list_all(entity):
             current = await app.freshness.get_sync_metadata(entity, row.semester, row.university)
             current = current or row
             last = current.last_sync.strftime("%Y-%m-%d %H:%M") if current.last_sync else "never"

@@ -47,15 +47,19 @@ def create_server(
         async with open_app(config, transport=transport, clock=clock) as app:
             stop = asyncio.Event()
             stats = asyncio.ensure_future(app.cache.run_periodic_stats(300.0, stop))
+            warm = asyncio.ensure_future(_warm(app))
             holder["app"] = app
             try:
                 yield {"app": app}
             finally:
                 holder.pop("app", None)
                 stop.set()
+                warm.cancel()
                 stats.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await stats
+                with contextlib.suppress(asyncio.CancelledError):
+                    await warm
 
     mcp = FastMCP(
         "schedule-mcp",
@@ -76,6 +80,14 @@ def create_server(
         admin.register(mcp)
         mcp.add_middleware(admin.AdminGate(config))
     return mcp
+
+
+async def _warm(app: App) -> None:
+    """Warm the answer cache in the background; a failure only costs cold answers."""
+    try:
+        await app.warm()
+    except Exception:
+        log.warning("cache warm-up failed", exc_info=True)
 
 
 def add_http_routes(mcp: FastMCP, holder: dict[str, App]) -> None:

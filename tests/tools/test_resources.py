@@ -70,7 +70,18 @@ async def test_sync_status_after_a_fetch(client: Client[Any]) -> None:
     status = await read_json(client, "schedule://sync-status")
     assert [
         {k: v for k, v in row.items() if k != "last_sync"} for row in status["entities"]
-    ] == snapshot([])
+    ] == snapshot(
+        [
+            {
+                "entity_type": "courses",
+                "semester": "2026 Fall",
+                "university": "QNS01",
+                "sync_status": "success",
+                "error_message": None,
+                "is_fresh": True,
+            }
+        ]
+    )
 
 
 async def test_health_counts_calls(client: Client[Any]) -> None:

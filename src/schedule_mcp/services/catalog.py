@@ -104,10 +104,59 @@ class CatalogService:
         # Read the generation before the rows: if a snapshot commits meanwhile, this answer
         # is stored under the old generation and never served (SF-10).
         generation = await self._cache.generation(term.name, college.code)
-        found = (
-            await self._courses.get_courses(
-                college.code, term.code, codes=codes or None, subject=None
+        answer = await self._answer(
+            college, term, codes, subject, open_only, outcome, auto_populate=auto_populate
+        )
+        if answer.courses and answer.metadata.is_fresh:
+            await self._cache.set(
+                "sections",
+                key,
+                answer,
+                ttl=self._settings.sections_ttl / 4,
+                generation=generation,
             )
+        return answer
+
+    async def warm(self, targets: Sequence[tuple[College, Term]], *, limit: int = 50) -> int:
+        """Cache the one-course answers of stored courses (run at start); returns how many.
+
+        Stored data only, no upstream requests; stale data is not cached.
+        """
+        keys: dict[CacheKey, tuple[College, Term, str]] = {}
+        for college, term in targets:
+            for course in await self._courses.get_courses(college.code, term.code):
+                key = CacheKey.of(term.name, college.code, course.code, "", False)
+                keys[key] = (college, term, course.code)
+                if len(keys) >= limit:
+                    break
+
+        async def load(key: CacheKey) -> CoursesAnswer | None:
+            college, term, code = keys[key]
+            outcome = await self._stored_outcome(college, term)
+            answer = await self._answer(
+                college, term, [code], "", False, outcome, auto_populate=False
+            )
+            return answer if answer.courses and answer.metadata.is_fresh else None
+
+        report = await self._cache.warm_cache(
+            "sections", load, list(keys), ttl=self._settings.sections_ttl / 4
+        )
+        return report.loaded
+
+    async def _answer(
+        self,
+        college: College,
+        term: Term,
+        codes: Sequence[str],
+        subject: str,
+        open_only: bool,
+        outcome: DataOutcome,
+        *,
+        auto_populate: bool,
+    ) -> CoursesAnswer:
+        """The stored courses for a request, with what is missing said in warnings."""
+        found = (
+            await self._courses.get_courses(college.code, term.code, codes=codes, subject=None)
             if codes
             else []
         )
@@ -134,16 +183,7 @@ class CatalogService:
                 "(or not yet fetched); check the code with search_courses"
             )
         metadata = outcome.to_metadata(sum(len(c.sections) for c in found))
-        answer = CoursesAnswer(courses=found, missing=missing, metadata=metadata)
-        if found and metadata.is_fresh:
-            await self._cache.set(
-                "sections",
-                key,
-                answer,
-                ttl=self._settings.sections_ttl / 4,
-                generation=generation,
-            )
-        return answer
+        return CoursesAnswer(courses=found, missing=missing, metadata=metadata)
 
     async def search(
         self,

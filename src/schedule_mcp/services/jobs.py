@@ -32,7 +32,6 @@ from schedule_mcp.services.professors import ProfessorService
 from schedule_mcp.storage.repositories import CourseRepository, SyncMetadataRepository
 
 log = logging.getLogger(__name__)
-EVERY_ROW = -1e9
 """A "stale after" of minus 30 years: every sync row counts, including one synced this very
 instant (a TTL of 0 misses those, since `last_sync < now` is false for them)."""
 Progress = Callable[[str, int, int], None]
@@ -344,7 +343,7 @@ class JobService:
     ) -> list[tuple[Term, College]]:
         if semester and university:
             return [(parse_term(semester), get_college(university))]
-        known = await self._sync.get_stale_entities(SyncEntity.COURSES, EVERY_ROW)
+        known = await self._sync.list_all(SyncEntity.COURSES)
         targets = [
             (parse_term(row.semester), get_college(row.university))
             for row in known
@@ -366,7 +365,7 @@ class JobService:
         return await self.population.list_subjects(college, term)
 
     async def _known_colleges(self) -> list[str]:
-        rows = await self._sync.get_stale_entities(SyncEntity.COURSES, EVERY_ROW)
+        rows = await self._sync.list_all(SyncEntity.COURSES)
         return sorted({row.university for row in rows})
 
     async def _instructor_targets(self, university: str | None) -> list[tuple[str, str]]:

@@ -41,7 +41,7 @@ def register(mcp: FastMCP) -> None:
         app = app_of(ctx)
         rows = []
         for entity in SyncEntity:
-            for row in await app.sync.get_stale_entities(entity, 0):
+            for row in await app.sync.list_all(entity):
                 fresh = await app.freshness.get_sync_metadata(entity, row.semester, row.university)
                 current = fresh or row
                 rows.append(

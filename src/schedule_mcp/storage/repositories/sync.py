@@ -105,6 +105,18 @@ class SyncMetadataRepository:
             ).one()
         return _metadata(row)
 
+    async def list_all(self, entity_type: SyncEntity | None = None) -> list[SyncMetadata]:
+        """Every sync row (of one entity kind), most recently synced first."""
+        statement = select(sync_metadata).order_by(
+            sync_metadata.c.last_sync.desc().nulls_last(),
+            sync_metadata.c.university,
+            sync_metadata.c.semester,
+        )
+        if entity_type is not None:
+            statement = statement.where(sync_metadata.c.entity_type == entity_type.value)
+        async with self._database.read_session() as connection:
+            return [_metadata(row) for row in await connection.execute(statement)]
+
     async def get_stale_entities(
         self, entity_type: SyncEntity, ttl_seconds: float
     ) -> list[SyncMetadata]:
