@@ -89,3 +89,17 @@ async def test_stale_entities_are_old_or_never_synced(
     assert await repository.get_stale_entities(SyncEntity.COURSES, ttl_seconds=3 * HOUR) == [
         m for m in stale if m.university == "BAD01"
     ]
+
+
+async def test_list_all_is_most_recently_synced_first(
+    repository: SyncMetadataRepository, clock: FakeClock
+) -> None:
+    assert await repository.list_all() == []
+    await repository.record(SyncEntity.COURSES, "2026 Fall", "HTR01", SyncStatus.SUCCESS)
+    clock.advance(HOUR)
+    await repository.record(SyncEntity.COURSES, "2026 Fall", "QNS01", SyncStatus.SUCCESS)
+    await repository.record(SyncEntity.COURSES, "2026 Fall", "BAR01", SyncStatus.FAILED)
+    await repository.record(SyncEntity.REVIEWS, "all", "QNS01", SyncStatus.SUCCESS)
+    courses = await repository.list_all(SyncEntity.COURSES)
+    assert [row.university for row in courses] == ["QNS01", "HTR01", "BAR01"]  # never synced last
+    assert len(await repository.list_all()) == 4
