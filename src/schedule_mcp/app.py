@@ -172,7 +172,7 @@ async def open_app(
     professors = ProfessorService(
         lookup=professor_lookup, cache=cache, metrics=metrics, settings=settings, clock=clock
     )
-    planner = PlannerService(catalog=catalog, professors=professors, settings=settings)
+    planner = PlannerService(catalog=catalog, professors=professors, settings=settings, cache=cache)
     jobs = JobService(
         population=population,
         professor_lookup=professor_lookup,

@@ -79,4 +79,5 @@ def http_app_options(
         "middleware": [Middleware(BearerAuth, settings=settings)],
         "host_origin_protection": True,
         "allowed_hosts": hosts,
+        "json_response": True,
     }

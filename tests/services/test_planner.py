@@ -209,3 +209,28 @@ async def test_export_ics_has_the_class_numbers(offline: App) -> None:
     assert "not exported (unknown): 88888" in answer.metadata.warnings
     with pytest.raises(DataNotFoundError, match="99999"):
         await offline.planner.export(TERM, QUEENS, ["99999"])
+
+
+async def test_identical_plans_and_checks_are_answered_from_the_cache(offline: App) -> None:
+    wish = {"term": TERM, "college": QUEENS, "required_courses": ["CSCI 212", "MATH 151"]}
+    first = await offline.planner.generate(**wish)  # type: ignore[arg-type]  # populates
+    await offline.planner.generate(**wish)  # type: ignore[arg-type]  # stored, then cached
+    third = await offline.planner.generate(**wish)  # type: ignore[arg-type]
+    assert first.metadata.source != "cache"
+    assert third.metadata.source == "cache"
+    assert third.result.schedules == first.result.schedules
+    numbers = first.result.schedules[0].class_numbers
+    await offline.planner.check(TERM, QUEENS, numbers)
+    again = await offline.planner.check(TERM, QUEENS, numbers)
+    assert again.metadata.source == "cache"
+    await offline.cache.invalidate(TERM.name, QUEENS.code)  # a new snapshot committed
+    fresh = await offline.planner.check(TERM, QUEENS, numbers)
+    assert fresh.metadata.source != "cache"
+
+
+async def test_plans_with_courses_at_other_colleges_are_not_cached(offline: App) -> None:
+    wish = {"term": TERM, "college": QUEENS, "required_courses": ["CSCI 212", "STA 2000@BAR01"]}
+    await offline.planner.generate(**wish)  # type: ignore[arg-type]
+    await offline.planner.generate(**wish)  # type: ignore[arg-type]
+    again = await offline.planner.generate(**wish)  # type: ignore[arg-type]
+    assert again.metadata.source != "cache"

@@ -290,6 +290,10 @@ class CatalogService:
         ]
         return merge_outcomes(outcomes)
 
+    def is_still_fresh(self, metadata: AnswerMetadata) -> bool:
+        """Whether an answer's data is still inside the sections' fresh TTL."""
+        return self._still_fresh(metadata)
+
     def _still_fresh(self, metadata: AnswerMetadata) -> bool:
         return self.population.freshness.policies[SyncEntity.COURSES].is_fresh(
             metadata.fetched_at, self.population.freshness.now()

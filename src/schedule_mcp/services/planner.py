@@ -8,9 +8,11 @@ scheduling engine.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -40,11 +42,21 @@ from schedule_mcp.scheduling.problem import (
 )
 from schedule_mcp.scheduling.results import ScheduleRequest, ScheduleResult
 from schedule_mcp.scheduling.travel import TravelModel
+from schedule_mcp.services.cache import CacheKey, CacheManager
 from schedule_mcp.services.catalog import CatalogService
 from schedule_mcp.services.outcome import DataOutcome, merge_outcomes
-from schedule_mcp.services.professors import ProfessorService
+from schedule_mcp.services.professors import RATINGS_PENDING, ProfessorService
 
 MAX_COURSES = 10
+
+
+class MeteredAnswer(BaseModel):
+    """An answer that says where its data came from."""
+
+    metadata: AnswerMetadata
+
+
+AnswerT = TypeVar("AnswerT", bound=MeteredAnswer)
 
 
 @dataclass(frozen=True)
@@ -55,7 +67,7 @@ class CourseChoice:
     college: College
 
 
-class PlanAnswer(BaseModel):
+class PlanAnswer(MeteredAnswer):
     """Ranked schedules (or a diagnosis) plus where the data came from."""
 
     term: str
@@ -64,7 +76,7 @@ class PlanAnswer(BaseModel):
     metadata: AnswerMetadata
 
 
-class ConflictAnswer(BaseModel):
+class ConflictAnswer(MeteredAnswer):
     term: str
     university: str
     class_numbers: list[str]
@@ -74,7 +86,7 @@ class ConflictAnswer(BaseModel):
     metadata: AnswerMetadata
 
 
-class ExportAnswer(BaseModel):
+class ExportAnswer(MeteredAnswer):
     term: str
     university: str
     class_numbers: list[str]
@@ -88,12 +100,51 @@ class PlannerService:
     """Builds scheduling problems from stored data and runs the engine."""
 
     def __init__(
-        self, *, catalog: CatalogService, professors: ProfessorService, settings: Settings
+        self,
+        *,
+        catalog: CatalogService,
+        professors: ProfessorService,
+        settings: Settings,
+        cache: CacheManager | None = None,
     ) -> None:
         self.catalog = catalog
         self.professors = professors
         self._settings = settings
+        self._cache = cache
         self.travel = TravelModel.default()
+
+    async def _remembered(
+        self,
+        entity: str,
+        key: CacheKey,
+        model: type[AnswerT],
+        compute: Callable[[], Awaitable[AnswerT]],
+    ) -> AnswerT:
+        """Answer from the cache when the same question was answered on fresh data.
+
+        Deterministic answers (same arguments, same snapshot generation) are reused for a
+        quarter of the sections TTL; stale answers and answers built before every
+        instructor's ratings arrived are recomputed.
+        """
+        if self._cache is None:
+            return await compute()
+        looked = await self._cache.lookup(entity, key)
+        if looked.found:
+            cached = model.model_validate(looked.value)
+            if self.catalog.is_still_fresh(cached.metadata):
+                cached.metadata.source = "cache"
+                return cached
+        answer = await compute()
+        partial = any(RATINGS_PENDING in warning for warning in answer.metadata.warnings)
+        if answer.metadata.is_fresh and answer.metadata.stale_reason is None and not partial:
+            await self._cache.set(
+                entity,
+                key,
+                answer,
+                ttl=self._settings.sections_ttl / 4,
+                generation=looked.generation,
+            )
+        return answer
 
     async def generate(
         self,
@@ -116,6 +167,67 @@ class PlannerService:
         budget: float = 40.0,
     ) -> PlanAnswer:
         """Ranked conflict-free schedules for the requested courses."""
+        arguments = {
+            "required": list(required_courses),
+            "optional": list(optional_courses),
+            "num_optional": num_optional,
+            "earliest": earliest_start_time,
+            "latest": latest_end_time,
+            "days_off": list(days_off),
+            "blocked": list(blocked_times),
+            "min_rating": min_professor_rating,
+            "open_only": open_only,
+            "pinned": list(pinned_sections),
+            "excluded": list(excluded_sections),
+            "priority": priority,
+            "max": max_schedules,
+        }
+
+        async def compute() -> PlanAnswer:
+            return await self._generate(
+                term=term,
+                college=college,
+                required_courses=required_courses,
+                optional_courses=optional_courses,
+                num_optional=num_optional,
+                earliest_start_time=earliest_start_time,
+                latest_end_time=latest_end_time,
+                days_off=days_off,
+                blocked_times=blocked_times,
+                min_professor_rating=min_professor_rating,
+                open_only=open_only,
+                pinned_sections=pinned_sections,
+                excluded_sections=excluded_sections,
+                priority=priority,
+                max_schedules=max_schedules,
+                budget=budget,
+            )
+
+        if any("@" in course for course in (*required_courses, *optional_courses)):
+            return await compute()  # other colleges' snapshots do not invalidate this scope
+        key = CacheKey.of(term.name, college.code, json.dumps(arguments, sort_keys=True))
+        return await self._remembered("plan", key, PlanAnswer, compute)
+
+    async def _generate(
+        self,
+        *,
+        term: Term,
+        college: College,
+        required_courses: Sequence[str],
+        optional_courses: Sequence[str],
+        num_optional: int,
+        earliest_start_time: str,
+        latest_end_time: str,
+        days_off: Sequence[str],
+        blocked_times: Sequence[str],
+        min_professor_rating: float,
+        open_only: bool,
+        pinned_sections: Sequence[str],
+        excluded_sections: Sequence[str],
+        priority: str,
+        max_schedules: int,
+        budget: float,
+    ) -> PlanAnswer:
         started = time.monotonic()
         required = parse_courses(required_courses, college)
         optional = parse_courses(optional_courses, college)
@@ -226,6 +338,23 @@ class PlannerService:
         """Every overlap, infeasible transfer and blocked-time hit among given sections."""
         numbers = clean_class_numbers(class_numbers)
         blocks = parse_blocked(blocked_times)
+        key = CacheKey.of(term.name, college.code, *numbers, "|", *blocked_times)
+        return await self._remembered(
+            "conflicts",
+            key,
+            ConflictAnswer,
+            lambda: self._check(term, college, numbers, blocks, timeout=timeout),
+        )
+
+    async def _check(
+        self,
+        term: Term,
+        college: College,
+        numbers: list[str],
+        blocks: list[BlockedTime],
+        *,
+        timeout: float | None,
+    ) -> ConflictAnswer:
         found = await self.catalog.find_sections(college, term, numbers, timeout=timeout)
         if not found.sections:
             raise DataNotFoundError(
