@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from schedule_mcp.app import App
@@ -13,6 +15,7 @@ from schedule_mcp.scheduling.results import ScheduleRequest
 from schedule_mcp.services.planner import (
     MAX_COURSES,
     CourseChoice,
+    Wish,
     build_request,
     clean_class_numbers,
     parse_blocked,
@@ -24,24 +27,12 @@ QUEENS, BARUCH = find_college("QNS01"), find_college("BAR01")
 TERM = parse_term(FALL)
 
 
-def _request(**overrides: object) -> ScheduleRequest:
-    values: dict[str, object] = {
-        "required": ["CSCI 212"],
-        "optional": [],
-        "num_optional": 0,
-        "earliest_start_time": "",
-        "latest_end_time": "",
-        "days_off": (),
-        "blocked_times": (),
-        "min_professor_rating": 0.0,
-        "open_only": False,
-        "pinned_sections": (),
-        "excluded_sections": (),
-        "priority": "balanced",
-        "max_schedules": 5,
-    }
-    values.update(overrides)
-    return build_request(**values)  # type: ignore[arg-type]
+def _request(**overrides: Any) -> ScheduleRequest:
+    for name in ("days_off", "blocked_times", "pinned_sections", "excluded_sections"):
+        if name in overrides:
+            overrides[name] = tuple(overrides[name])
+    wish = Wish(required_courses=("CSCI 212",), **overrides)
+    return build_request(wish, required=["CSCI 212"], optional=[])
 
 
 # --------------------------------------------------------------------------- parsing

@@ -11,7 +11,7 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TypeVar
 
 from pydantic import BaseModel, Field
@@ -57,6 +57,25 @@ class MeteredAnswer(BaseModel):
 
 
 AnswerT = TypeVar("AnswerT", bound=MeteredAnswer)
+
+
+@dataclass(frozen=True)
+class Wish:
+    """What a student asked for, as the tool received it (parsed by `build_request`)."""
+
+    required_courses: tuple[str, ...]
+    optional_courses: tuple[str, ...] = ()
+    num_optional: int = 0
+    earliest_start_time: str = ""
+    latest_end_time: str = ""
+    days_off: tuple[str, ...] = ()
+    blocked_times: tuple[str, ...] = ()
+    min_professor_rating: float = 0.0
+    open_only: bool = False
+    pinned_sections: tuple[str, ...] = ()
+    excluded_sections: tuple[str, ...] = ()
+    priority: str = "balanced"
+    max_schedules: int = 5
 
 
 @dataclass(frozen=True)
@@ -167,70 +186,36 @@ class PlannerService:
         budget: float = 40.0,
     ) -> PlanAnswer:
         """Ranked conflict-free schedules for the requested courses."""
-        arguments = {
-            "required": list(required_courses),
-            "optional": list(optional_courses),
-            "num_optional": num_optional,
-            "earliest": earliest_start_time,
-            "latest": latest_end_time,
-            "days_off": list(days_off),
-            "blocked": list(blocked_times),
-            "min_rating": min_professor_rating,
-            "open_only": open_only,
-            "pinned": list(pinned_sections),
-            "excluded": list(excluded_sections),
-            "priority": priority,
-            "max": max_schedules,
-        }
+        wish = Wish(
+            required_courses=tuple(required_courses),
+            optional_courses=tuple(optional_courses),
+            num_optional=num_optional,
+            earliest_start_time=earliest_start_time,
+            latest_end_time=latest_end_time,
+            days_off=tuple(days_off),
+            blocked_times=tuple(blocked_times),
+            min_professor_rating=min_professor_rating,
+            open_only=open_only,
+            pinned_sections=tuple(pinned_sections),
+            excluded_sections=tuple(excluded_sections),
+            priority=priority,
+            max_schedules=max_schedules,
+        )
 
         async def compute() -> PlanAnswer:
-            return await self._generate(
-                term=term,
-                college=college,
-                required_courses=required_courses,
-                optional_courses=optional_courses,
-                num_optional=num_optional,
-                earliest_start_time=earliest_start_time,
-                latest_end_time=latest_end_time,
-                days_off=days_off,
-                blocked_times=blocked_times,
-                min_professor_rating=min_professor_rating,
-                open_only=open_only,
-                pinned_sections=pinned_sections,
-                excluded_sections=excluded_sections,
-                priority=priority,
-                max_schedules=max_schedules,
-                budget=budget,
-            )
+            return await self._generate(term, college, wish, budget)
 
-        if any("@" in course for course in (*required_courses, *optional_courses)):
+        if any("@" in course for course in (*wish.required_courses, *wish.optional_courses)):
             return await compute()  # other colleges' snapshots do not invalidate this scope
-        key = CacheKey.of(term.name, college.code, json.dumps(arguments, sort_keys=True))
+        key = CacheKey.of(term.name, college.code, json.dumps(asdict(wish), sort_keys=True))
         return await self._remembered("plan", key, PlanAnswer, compute)
 
     async def _generate(
-        self,
-        *,
-        term: Term,
-        college: College,
-        required_courses: Sequence[str],
-        optional_courses: Sequence[str],
-        num_optional: int,
-        earliest_start_time: str,
-        latest_end_time: str,
-        days_off: Sequence[str],
-        blocked_times: Sequence[str],
-        min_professor_rating: float,
-        open_only: bool,
-        pinned_sections: Sequence[str],
-        excluded_sections: Sequence[str],
-        priority: str,
-        max_schedules: int,
-        budget: float,
+        self, term: Term, college: College, wish: Wish, budget: float
     ) -> PlanAnswer:
         started = time.monotonic()
-        required = parse_courses(required_courses, college)
-        optional = parse_courses(optional_courses, college)
+        required = parse_courses(wish.required_courses, college)
+        optional = parse_courses(wish.optional_courses, college)
         if not required and not optional:
             raise InputError(
                 "no courses requested", hint='pass required_courses=["CSCI 212", "MATH 151"]'
@@ -240,24 +225,12 @@ class PlannerService:
                 f"{len(required) + len(optional)} courses requested; at most {MAX_COURSES} fit a plan",
                 hint="ask for the courses of one semester (usually 4-6)",
             )
-        if num_optional > len(optional):
+        if wish.num_optional > len(optional):
             raise InputError(
-                f"num_optional={num_optional} but only {len(optional)} optional courses given"
+                f"num_optional={wish.num_optional} but only {len(optional)} optional courses given"
             )
         request = build_request(
-            required=[c.code for c in required],
-            optional=[c.code for c in optional],
-            num_optional=num_optional,
-            earliest_start_time=earliest_start_time,
-            latest_end_time=latest_end_time,
-            days_off=days_off,
-            blocked_times=blocked_times,
-            min_professor_rating=min_professor_rating,
-            open_only=open_only,
-            pinned_sections=pinned_sections,
-            excluded_sections=excluded_sections,
-            priority=priority,
-            max_schedules=max_schedules,
+            wish, required=[c.code for c in required], optional=[c.code for c in optional]
         )
         choices = [*required, *optional]
         by_college: dict[str, list[CourseChoice]] = {}
@@ -467,54 +440,44 @@ def clean_class_numbers(items: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(numbers))
 
 
-def build_request(
-    *,
-    required: list[str],
-    optional: list[str],
-    num_optional: int,
-    earliest_start_time: str,
-    latest_end_time: str,
-    days_off: Sequence[str],
-    blocked_times: Sequence[str],
-    min_professor_rating: float,
-    open_only: bool,
-    pinned_sections: Sequence[str],
-    excluded_sections: Sequence[str],
-    priority: str,
-    max_schedules: int,
-) -> ScheduleRequest:
+def build_request(wish: Wish, *, required: list[str], optional: list[str]) -> ScheduleRequest:
     """Translate the tool's flat, forgiving arguments into the engine's request."""
     try:
-        earliest = parse_time(earliest_start_time) if earliest_start_time.strip() else None
-        latest = parse_time(latest_end_time) if latest_end_time.strip() else None
+        earliest = (
+            parse_time(wish.earliest_start_time) if wish.earliest_start_time.strip() else None
+        )
+        latest = parse_time(wish.latest_end_time) if wish.latest_end_time.strip() else None
         off: list[Weekday] = []
-        for day in days_off:
+        for day in wish.days_off:
             off.extend(parse_days(day.replace(",", " ").strip()))
-        profile_weights(priority)
+        profile_weights(wish.priority)
     except (SpellingError, ValueError) as exc:
         raise InputError(str(exc)) from exc
     if earliest is not None and latest is not None and latest <= earliest:
         raise InputError(
-            f"latest_end_time {latest_end_time!r} is not after earliest_start_time {earliest_start_time!r}"
+            f"latest_end_time {wish.latest_end_time!r} is not after "
+            f"earliest_start_time {wish.earliest_start_time!r}"
         )
-    if min_professor_rating != 0 and not 1 <= min_professor_rating <= 5:
+    if wish.min_professor_rating != 0 and not 1 <= wish.min_professor_rating <= 5:
         # RMP ratings run from 1 to 5; the engine's request refuses anything else.
         raise InputError(
-            f"min_professor_rating={min_professor_rating} is not a rating; use 1 to 5, "
+            f"min_professor_rating={wish.min_professor_rating} is not a rating; use 1 to 5, "
             "or 0 for no minimum"
         )
     return ScheduleRequest(
         required_courses=required,
         optional_courses=optional,
-        num_optional=num_optional,
+        num_optional=wish.num_optional,
         earliest_start_time=earliest,
         latest_end_time=latest,
         days_off=sorted(set(off)),
-        blocked_times=parse_blocked(blocked_times),
-        min_professor_rating=min_professor_rating or None,
-        open_only=open_only,
-        pinned_sections=clean_class_numbers(pinned_sections) if pinned_sections else [],
-        excluded_sections=clean_class_numbers(excluded_sections) if excluded_sections else [],
-        priority=priority,
-        max_schedules=max(1, min(max_schedules, 20)),
+        blocked_times=parse_blocked(wish.blocked_times),
+        min_professor_rating=wish.min_professor_rating or None,
+        open_only=wish.open_only,
+        pinned_sections=clean_class_numbers(wish.pinned_sections) if wish.pinned_sections else [],
+        excluded_sections=clean_class_numbers(wish.excluded_sections)
+        if wish.excluded_sections
+        else [],
+        priority=wish.priority,
+        max_schedules=max(1, min(wish.max_schedules, 20)),
     )
