@@ -87,3 +87,13 @@ async def test_wait_all_and_cancel_all() -> None:
     task = flight.start("b", slow.fetch)
     await flight.cancel_all()
     assert task.cancelled()
+
+
+async def test_start_detached_runs_once_and_retrieves_its_failure() -> None:
+    flight: SingleFlight[str] = SingleFlight()
+    upstream = Upstream(delay=0.01, fail=True)
+    assert flight.start_detached("k", upstream.fetch)
+    assert not flight.start_detached("k", upstream.fetch)  # joined, not restarted
+    await flight.wait_all()  # the failure is consumed: no "exception never retrieved"
+    assert upstream.calls == 1
+    assert not flight.in_flight("k")

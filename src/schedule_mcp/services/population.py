@@ -138,7 +138,6 @@ class DataPopulationService:
         self._monotonic = monotonic
         self._sleep = sleep
         self.flights: SingleFlight[None] = SingleFlight()
-        self._background: set[asyncio.Task[None]] = set()
         self.upstream_fetches = 0
         self._resolved: dict[tuple[str, int, str], list[str]] = {}
         self._resolving: SingleFlight[list[str]] = SingleFlight()
@@ -340,12 +339,7 @@ class DataPopulationService:
 
     def refresh_in_background(self, key: CourseKey, *, force: bool = False) -> None:
         """Start (or join) one refresh of `key` that no caller waits for."""
-        if self.flights.in_flight(key):
-            return
-        task = self.flights.start(key, lambda: self._fetch_and_store(key, force))
-        watcher = asyncio.ensure_future(_swallow(task, key))
-        self._background.add(watcher)
-        watcher.add_done_callback(self._background.discard)
+        self.flights.start_detached(key, lambda: self._fetch_and_store(key, force))
 
     async def _fetch_and_store(self, key: CourseKey, force: bool) -> None:
         # Bound the fetches, not the callers: a caller that only joins a running fetch
@@ -445,18 +439,6 @@ class DataPopulationService:
     async def wait_idle(self) -> None:
         """Wait for background refreshes (tests and shutdown)."""
         await self.flights.wait_all()
-        while self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
 
     async def aclose(self) -> None:
         await self.flights.cancel_all()
-        for task in list(self._background):
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
-
-
-async def _swallow(task: asyncio.Future[None], key: object) -> None:
-    try:
-        await task
-    except Exception as exc:  # logged in _fetch_and_store; nobody awaits a background refresh
-        log.debug("background refresh failed", extra={"key": str(key), "error": repr(exc)})

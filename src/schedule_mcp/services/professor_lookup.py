@@ -8,7 +8,6 @@ remembered as an alias in the cache. An instructor with no RMP profile is stored
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -107,7 +106,6 @@ class ProfessorLookupService:
         self._max_ratings = max_ratings
         self._aliases = aliases or MemoryAliases()
         self.flights: SingleFlight[None] = SingleFlight()
-        self._background: set[asyncio.Task[None]] = set()
         self._matches: dict[tuple[str, str], NameMatch[RmpTeacher]] = {}
         self.upstream_fetches = 0
 
@@ -175,6 +173,22 @@ class ProfessorLookupService:
         return await self._professors.find_by_name(alias, university) if alias else None
 
     async def _fetch(self, query: str, university: str) -> None:
+        """Look the instructor up on RMP and store what was found; failures are logged."""
+        try:
+            await self._fetch_profile(query, university)
+        except Exception as exc:
+            log.warning(
+                "professor lookup failed",
+                extra={
+                    "query": query,
+                    "university": university,
+                    "upstream": "rmp",
+                    "error": repr(exc),
+                },
+            )
+            raise
+
+    async def _fetch_profile(self, query: str, university: str) -> None:
         self.upstream_fetches += 1
         school = await self._rmp.resolve_school(university)
         tokens = name_tokens(query)
@@ -208,19 +222,7 @@ class ProfessorLookupService:
     def _refresh_in_background(
         self, key: tuple[str, str, str], query: str, university: str
     ) -> None:
-        if self.flights.in_flight(key):
-            return
-        task = self.flights.start(key, lambda: self._fetch(query, university))
-
-        async def watch() -> None:
-            try:
-                await task
-            except Exception as exc:
-                log.warning("professor refresh failed", extra={"query": query, "error": repr(exc)})
-
-        watcher = asyncio.ensure_future(watch())
-        self._background.add(watcher)
-        watcher.add_done_callback(self._background.discard)
+        self.flights.start_detached(key, lambda: self._fetch(query, university))
 
     async def _fallback(
         self,
@@ -332,8 +334,6 @@ class ProfessorLookupService:
 
     async def wait_idle(self) -> None:
         await self.flights.wait_all()
-        while self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
 
     async def aclose(self) -> None:
         await self.flights.cancel_all()

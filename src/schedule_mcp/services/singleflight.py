@@ -37,6 +37,16 @@ class SingleFlight(Generic[T]):
             task.add_done_callback(functools.partial(self._forget, key))
         return task
 
+    def start_detached(self, key: Hashable, factory: Callable[[], Awaitable[T]]) -> bool:
+        """Start a fetch nobody waits for (a background refresh); False if one runs already.
+
+        Its failure is retrieved (so asyncio never reports it unhandled) and logged.
+        """
+        if key in self._tasks:
+            return False
+        self.start(key, factory)
+        return True
+
     async def run(
         self, key: Hashable, factory: Callable[[], Awaitable[T]], *, timeout: float | None = None
     ) -> T:
@@ -54,7 +64,10 @@ class SingleFlight(Generic[T]):
         if self._tasks.get(key) is done:
             del self._tasks[key]
         if not done.cancelled() and done.exception() is not None:
-            log.debug("single-flight fetch failed", extra={"key": str(key)})
+            log.debug(
+                "single-flight fetch failed",
+                extra={"key": str(key), "error": repr(done.exception())},
+            )
 
     async def wait_all(self) -> None:
         """Wait for every running fetch (used at shutdown and by tests)."""
