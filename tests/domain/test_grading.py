@@ -20,6 +20,7 @@ from schedule_mcp.domain.grading import (
     parse_course_text,
     peer_prior,
     recency_weight,
+    rmp_course_group,
     scheduler_score,
 )
 from schedule_mcp.domain.models import GradeLetter, Professor, Rating
@@ -418,3 +419,19 @@ def test_invalid_prior_and_policy_are_rejected() -> None:
         Prior(mean=6.0)
     with pytest.raises(ValueError, match="interval"):
         GradingPolicy(interval_level=1.0)
+
+
+@pytest.mark.parametrize(
+    ("label", "group"),
+    [
+        ("CSCI211", "CSCI 211"),
+        ("CSC 211", "CSCI 211"),
+        ("211", "CSCI 211"),
+        ("111", "111"),  # fits CSCI 111 and MATH 111: stays apart
+        ("HIST 100", "HIST 100"),
+        ("intro", "INTRO"),
+    ],
+)
+def test_rmp_labels_group_among_themselves(label: str, group: str) -> None:
+    lettered = ["CSC 211", "CSCI 111", "CSCI 211", "MATH 111"]
+    assert rmp_course_group(label, lettered) == group

@@ -189,6 +189,23 @@ def canonical_course_key(rmp_text: str) -> str:
     return f"{letters} {number}{suffix}".strip()
 
 
+def rmp_course_group(rmp_text: str, lettered: Sequence[str]) -> str:
+    """Group RMP class labels among themselves when no CUNY codes are known.
+
+    A label joins the longest compatible lettered label with its number ("CSC 211" and
+    "211" join "CSCI 211"); a bare number that fits several subjects stays on its own.
+    """
+    parsed = parse_course_text(rmp_text)
+    if parsed is None:
+        return normalise_course_code(rmp_text)
+    fits = [code for code in lettered if course_codes_match(rmp_text, code)]
+    subjects = {code.split(" ")[0] for code in fits}
+    one_subject = all(_prefixes_compatible(a, b) for a in subjects for b in subjects)
+    if not fits or not one_subject:
+        return canonical_course_key(rmp_text)
+    return max(fits, key=lambda code: (len(code), code))
+
+
 # --- sentiment ---------------------------------------------------------------------------
 
 
@@ -391,11 +408,20 @@ def _course_figures(
     is the peer prior, and a professor rated in one course only gets the overall score.
     """
     groups: dict[str, list[tuple[Rating, float]]] = {}
+    lettered = sorted(
+        {
+            canonical_course_key(r.course)
+            for r in ratings
+            if (parsed := parse_course_text(r.course)) is not None and parsed[0]
+        }
+    )
     for rating, weight in zip(ratings, weights, strict=True):
         if not rating.course.strip():
             continue
         key = (
-            match_course(rating.course, courses) if courses else canonical_course_key(rating.course)
+            match_course(rating.course, courses)
+            if courses
+            else rmp_course_group(rating.course, lettered)
         )
         if key:
             groups.setdefault(key, []).append((rating, weight))
