@@ -28,7 +28,7 @@ from schedule_mcp.services.jobs import JobService
 from schedule_mcp.services.metrics import Metrics
 from schedule_mcp.services.planner import PlannerService
 from schedule_mcp.services.population import DataPopulationService
-from schedule_mcp.services.professor_lookup import ProfessorLookupService
+from schedule_mcp.services.professor_lookup import CachedAliases, ProfessorLookupService
 from schedule_mcp.services.professors import ProfessorService
 from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.repositories import (
@@ -164,6 +164,7 @@ async def open_app(
         professors=professors_repo,
         rmp=RmpClient(rmp_http, settings),
         max_ratings=settings.rmp_max_ratings,
+        aliases=CachedAliases(cache, ttl=settings.professors_ttl),
         fetch_source="snapshot" if settings.offline else "upstream",
     )
     catalog = CatalogService(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from schedule_mcp.app import App
+from schedule_mcp.app import App, open_app
+from schedule_mcp.config import load_settings
 from schedule_mcp.errors import DataNotFoundError, DataStaleError, PopulationError
 from schedule_mcp.services.outcome import REFRESH_PENDING, STALE_REFRESHING, UPSTREAM_UNAVAILABLE
 from schedule_mcp.services.professor_lookup import NO_PROFILE, SEARCH_ONLY
@@ -152,3 +155,14 @@ async def test_stored_only_answer(app: App) -> None:
     answer = await app.professor_lookup.answer_from_store("Ada Fenwright", "QNS01", found.professor)
     assert (answer.outcome.source, answer.outcome.is_fresh) == ("database", True)
     assert len(answer.reviews) == 11
+
+
+async def test_an_alias_survives_a_restart(tmp_path: Path) -> None:
+    settings = load_settings(offline=True, data_dir=tmp_path / "data", cache_dir=tmp_path / "c")
+    async with open_app(settings) as first:
+        found = await first.professor_lookup.ensure_professor_data("A. Fenwright", "QNS01")
+        assert found.professor is not None and found.professor.name == "Ada Fenwright"
+    async with open_app(settings) as second:
+        again = await second.professor_lookup.ensure_professor_data("A. Fenwright", "QNS01")
+        assert again.professor is not None and again.professor.name == "Ada Fenwright"
+        assert second.professor_lookup.upstream_fetches == 0  # the store answered

@@ -14,7 +14,13 @@ from typing import Protocol
 
 from schedule_mcp.domain.freshness import FreshnessState, Source
 from schedule_mcp.domain.models import Professor, Rating, SyncEntity
-from schedule_mcp.domain.names import NameMatch, is_placeholder, match_instructor, name_tokens
+from schedule_mcp.domain.names import (
+    NameMatch,
+    is_placeholder,
+    match_instructor,
+    name_tokens,
+    normalise_name,
+)
 from schedule_mcp.errors import (
     DataNotFoundError,
     DataStaleError,
@@ -22,6 +28,7 @@ from schedule_mcp.errors import (
     PopulationError,
     UpstreamError,
 )
+from schedule_mcp.services.cache import CacheKey, CacheManager
 from schedule_mcp.services.freshness import DataFreshnessService
 from schedule_mcp.services.outcome import (
     REFRESH_PENDING,
@@ -362,6 +369,8 @@ class AliasStore(Protocol):
 
 
 class MemoryAliases:
+    """Aliases for one process (tests, or when no cache is configured)."""
+
     def __init__(self) -> None:
         self._names: dict[tuple[str, str], str] = {}
 
@@ -370,3 +379,21 @@ class MemoryAliases:
 
     async def set(self, university: str, query: str, name: str) -> None:
         self._names[(university, " ".join(name_tokens(query)))] = name
+
+
+class CachedAliases:
+    """Aliases kept in the disk cache, so "A. Fenwright" -> "Ada Fenwright" survives restarts."""
+
+    def __init__(self, cache: CacheManager, ttl: float) -> None:
+        self._cache = cache
+        self._ttl = ttl
+
+    def _key(self, university: str, query: str) -> CacheKey:
+        return CacheKey.of(None, university, normalise_name(query))
+
+    async def get(self, university: str, query: str) -> str | None:
+        value = await self._cache.get("alias", self._key(university, query))
+        return value if isinstance(value, str) else None
+
+    async def set(self, university: str, query: str, name: str) -> None:
+        await self._cache.set("alias", self._key(university, query), name, ttl=self._ttl)
