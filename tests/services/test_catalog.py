@@ -12,7 +12,7 @@ from schedule_mcp.domain.models import SectionStatus
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.errors import DataNotFoundError
 from schedule_mcp.services.cache import CacheKey
-from schedule_mcp.services.catalog import CoursesAnswer, require_found
+from schedule_mcp.services.catalog import CoursesAnswer
 from schedule_mcp.services.outcome import UPSTREAM_UNAVAILABLE
 from schedule_mcp.testing.fake_upstream import ContentFault, FakeUpstream
 from schedule_mcp.testing.fault_server import Fault
@@ -111,13 +111,6 @@ async def test_sections_by_subject_open_only_and_missing(app: App, fake: FakeUps
     assert {s.status for c in answer.courses for s in c.sections} == {SectionStatus.OPEN}
     assert answer.missing == ["CSCI 999"]
     assert any("CSCI 999 not offered" in w for w in answer.metadata.warnings)
-    assert require_found(answer, QUEENS, TERM) is answer
-    with pytest.raises(DataNotFoundError, match="CSCI 999"):
-        require_found(
-            CoursesAnswer(courses=[], missing=["CSCI 999"], metadata=answer.metadata),
-            QUEENS,
-            TERM,
-        )
 
 
 async def test_sections_without_auto_populate(app: App, fake: FakeUpstream) -> None:

@@ -8,10 +8,9 @@ import pytest
 
 from schedule_mcp.config import Settings
 from schedule_mcp.storage import migrate
-from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.store import Storage
 from tests.storage.conftest import FakeClock
-from tests.storage.factories import TERM, UNIVERSITY, make_snapshot
+from tests.storage.factories import make_snapshot
 
 TTL = timedelta(seconds=120)
 
@@ -30,20 +29,3 @@ async def test_open_migrates_and_shares_the_clock(
     assert result.info.checked_at == clock.now
     assert lease is not None
     assert lease.expires_at == clock.now + TTL
-
-
-async def test_instructor_lookups(database: Database, clock: FakeClock) -> None:
-    courses = Storage.over(database, clock).courses
-    await courses.replace_snapshot(make_snapshot(30))
-
-    names = await courses.list_instructors(UNIVERSITY, TERM)
-    taught = await courses.get_sections_by_instructor(UNIVERSITY, TERM, "ADA LOVELACE3")
-
-    assert names == [f"Ada Lovelace{index}" for index in range(7)]  # "Staff" is not a person
-    assert sorted(section.class_number for section in taught) == [
-        "10003",
-        "10010",
-        "10017",
-        "10024",
-    ]
-    assert await courses.list_instructors(UNIVERSITY, TERM, subject="MATH") == []

@@ -140,3 +140,12 @@ async def test_admin_clear_cache(admin_client: Client[Any]) -> None:
     assert stats["hit_rate"] == IsOneOf(0.0, IsPositiveFloat)
     health = await admin_client.read_resource("schedule://health")
     assert json.loads(health[0].text)["cache"]["entries"] == 0  # type: ignore[union-attr]
+
+
+def test_admin_college_enum_lists_every_college() -> None:
+    from typing import get_args
+
+    from schedule_mcp.domain.colleges import COLLEGES
+    from schedule_mcp.tools.admin import CollegeCode
+
+    assert get_args(CollegeCode) == tuple(college.code for college in COLLEGES)

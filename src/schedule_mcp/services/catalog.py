@@ -326,12 +326,3 @@ def _score(course: Course, query: str) -> float:
         return 50.0 + hits
     fuzzy = difflib.SequenceMatcher(None, wanted, title).ratio()
     return 20.0 * fuzzy if fuzzy > 0.6 else float(hits) if hits else 0.0
-
-
-def require_found(answer: CoursesAnswer, college: College, term: Term) -> CoursesAnswer:
-    if not answer.courses:
-        raise DataNotFoundError(
-            f"no sections for {', '.join(answer.missing) or 'that search'} at {college.label} in {term}",
-            hint="check the course code with search_courses, or try another term",
-        )
-    return answer

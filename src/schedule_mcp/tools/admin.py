@@ -22,13 +22,11 @@ from pydantic import BaseModel, Field
 
 from schedule_mcp.app import App
 from schedule_mcp.config import Settings
-from schedule_mcp.domain.colleges import COLLEGES
 from schedule_mcp.domain.models import SyncEntity
 from schedule_mcp.services.jobs import JobStatus, RateLimitedError
 from schedule_mcp.tools._boundary import resolve_term, run_tool
 
 ADMIN_TAG = "admin"
-COLLEGE_CODES = tuple(college.code for college in COLLEGES)
 CollegeCode = Literal[
     "BAR01", "BMC01", "BCC01", "BKL01", "CTY01", "CSI01", "GRD01", "NCC01", "HOS01",
     "HTR01", "JJC01", "KCC01", "LAG01", "LEH01", "MHC01", "MEC01", "NYT01", "QNS01",

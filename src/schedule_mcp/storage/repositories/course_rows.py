@@ -41,10 +41,6 @@ def content_hash(value: Any) -> str:
     return hashlib.sha256(encoded.encode()).hexdigest()
 
 
-def model_hash(model: BaseModel) -> str:
-    return content_hash(model.model_dump(mode="json"))
-
-
 @dataclass
 class SectionRows:
     """One section's row plus its child rows (course and section ids filled in at write time)."""

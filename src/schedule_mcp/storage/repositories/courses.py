@@ -20,7 +20,6 @@ from schedule_mcp.domain.models import (
     Section,
     normalise_course_code,
 )
-from schedule_mcp.domain.names import normalise_name
 from schedule_mcp.errors import SnapshotRejectedError
 from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.repositories._sql import Clock, system_clock
@@ -43,7 +42,6 @@ from schedule_mcp.storage.tables import (
     course_snapshots,
     courses,
     meetings,
-    section_instructors,
     sections,
 )
 
@@ -134,41 +132,6 @@ class CourseRepository:
         async with self._database.read_session() as connection:
             found = await _load_sections(connection, where)
         return {section.class_number: section for _, section in found}
-
-    async def get_sections_by_instructor(
-        self, university: str, term_code: int, name: str
-    ) -> list[Section]:
-        """Sections a person teaches in a term, matched on the normalised name."""
-        taught = select(section_instructors.c.section_id).where(
-            section_instructors.c.normalized_name == normalise_name(name)
-        )
-        where = and_(
-            sections.c.university == university,
-            sections.c.term_code == term_code,
-            sections.c.id.in_(taught),
-        )
-        async with self._database.read_session() as connection:
-            return [section for _, section in await _load_sections(connection, where)]
-
-    async def list_instructors(
-        self, university: str, term_code: int, subject: str | None = None
-    ) -> list[str]:
-        """Distinct instructor names listed in a term (and subject), e.g. to look up ratings."""
-        statement = (
-            select(section_instructors.c.name)
-            .distinct()
-            .select_from(
-                section_instructors.join(
-                    sections, section_instructors.c.section_id == sections.c.id
-                ).join(courses, sections.c.course_id == courses.c.id)
-            )
-            .where(courses.c.university == university, courses.c.term_code == term_code)
-            .order_by(section_instructors.c.name)
-        )
-        if subject is not None:
-            statement = statement.where(courses.c.subject == subject)
-        async with self._database.read_session() as connection:
-            return list((await connection.execute(statement)).scalars())
 
     async def count_sections(
         self, university: str, term_code: int, subject: str | None = None
