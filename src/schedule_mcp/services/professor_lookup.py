@@ -107,8 +107,8 @@ class ProfessorLookupService:
     ) -> None:
         self.freshness = freshness
         self.fetch_source = fetch_source
-        self._professors = professors
         self.repository = professors
+        """Where professors and reviews are stored (jobs list and refresh through it)."""
         self._rmp = rmp
         self._max_ratings = max_ratings
         self._aliases = aliases or MemoryAliases()
@@ -163,21 +163,21 @@ class ProfessorLookupService:
 
     async def ensure_review_data(self, professor_id: int, *, force: bool = False) -> list[Rating]:
         """Reviews of a stored professor, refreshed with the professor when stale."""
-        professor = await self._professors.get(professor_id)
+        professor = await self.repository.get(professor_id)
         if professor is None:
             raise DataNotFoundError(f"no stored professor with id {professor_id}")
         if force or not await self.freshness.is_review_data_fresh(professor_id):
             await self.ensure_professor_data(professor.name, professor.university, force=True)
-        return await self._professors.get_reviews(professor_id)
+        return await self.repository.get_reviews(professor_id)
 
     # ------------------------------------------------------------------ internals
 
     async def stored(self, query: str, university: str) -> Professor | None:
-        found = await self._professors.find_by_name(query, university)
+        found = await self.repository.find_by_name(query, university)
         if found is not None:
             return found
         alias = await self._aliases.get(university, query)
-        return await self._professors.find_by_name(alias, university) if alias else None
+        return await self.repository.find_by_name(alias, university) if alias else None
 
     async def _fetch(self, query: str, university: str) -> None:
         """Look the instructor up on RMP and store what was found; failures are logged."""
@@ -208,17 +208,17 @@ class ProfessorLookupService:
                 for s in match.candidates[:5]
             ]
             if rivals:
-                await self._professors.upsert_many(rivals)
+                await self.repository.upsert_many(rivals)
             if not match.candidates:
-                await self._professors.upsert(
+                await self.repository.upsert(
                     Professor(name=query, university=university, data_source=NO_PROFILE)
                 )
             return
         teacher = match.matched
         ratings = await self._rmp.fetch_ratings(teacher.id, max_ratings=self._max_ratings)
-        stored = await self._professors.upsert(teacher.to_professor(university))
+        stored = await self.repository.upsert(teacher.to_professor(university))
         if stored.id is not None:
-            await self._professors.insert_reviews(stored.id, ratings)
+            await self.repository.insert_reviews(stored.id, ratings)
         if " ".join(name_tokens(teacher.name)) != " ".join(tokens):
             await self._aliases.set(university, query, teacher.name)
         log.info(
@@ -279,7 +279,7 @@ class ProfessorLookupService:
         self, query: str, university: str, professor: Professor, outcome: DataOutcome
     ) -> ProfessorLookup:
         reviews = (
-            await self._professors.get_reviews(professor.id) if professor.id is not None else []
+            await self.repository.get_reviews(professor.id) if professor.id is not None else []
         )
         match = self._matches.get((university, query))
         candidates = _candidates(match) if match else []
@@ -306,7 +306,7 @@ class ProfessorLookupService:
             candidates=candidates,
             reason=match.reason if match else "stored match",
             outcome=outcome,
-            peers=await self._professors.list_for_university(university),
+            peers=await self.repository.list_for_university(university),
         )
 
     async def _ambiguous_answer(self, query: str, university: str) -> ProfessorLookup:
