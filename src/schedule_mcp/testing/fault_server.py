@@ -200,8 +200,10 @@ class FaultServer:
                 self._tasks.discard(task)
             if not writer.transport.is_closing():
                 writer.close()
-            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-                await writer.wait_closed()
+            # Bounded: a handler cancelled while the loop shuts down must never wait forever
+            # for a connection to finish closing (that wait could hang a whole test run).
+            with contextlib.suppress(ConnectionError, TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(writer.wait_closed(), 1.0)
 
     async def _read_request(self, reader: asyncio.StreamReader) -> FakeRequest | None:
         try:
