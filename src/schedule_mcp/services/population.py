@@ -391,9 +391,6 @@ class DataPopulationService:
                 await self.freshness.mark_sync_complete(
                     SyncEntity.COURSES, semester, key.university, SyncStatus.FAILED, str(exc)
                 )
-            if isinstance(exc, Exception):  # the stored rows are now known to be behind
-                with contextlib.suppress(Exception):
-                    await self._courses.mark_stale(key.university, key.term.code, key.subject)
             raise
         finally:
             heartbeat.cancel()
