@@ -365,7 +365,15 @@ async def test_res5_retry_budget_caps_process_retries(
 ) -> None:
     server.inject("/down", Fault(status=503))
     budget = RetryBudget(60, clock=clock)
-    settings = make_settings(server.url, breaker_fail_max=1000)
+    # generous socket timeouts: on a loaded machine a 0.5 s loopback connect can time out,
+    # and this test counts requests that reached the server
+    settings = make_settings(
+        server.url,
+        breaker_fail_max=1000,
+        connect_timeout=5.0,
+        read_timeout=5.0,
+        attempt_deadline=10.0,
+    )
     clients = [
         ResilientClient(server.url, settings, clock=clock, sleep=clock.sleep, retry_budget=budget)
         for _ in range(2)
