@@ -29,7 +29,7 @@ async def test_offline_app_is_wired_and_healthy(tmp_path: Path) -> None:
         assert await app.cache.generation("2026 Fall", "QNS01") != generation
         assert await app.freshness.is_course_data_fresh("2026 Fall", "QNS01")
         assert await app.sync.get(SyncEntity.COURSES, "2026 Fall", "QNS01") is not None
-        health = await app.health()
+        health = await app.status.health()
         assert health["status"] == "ok" and health["offline"] is True
         assert health["database"] == {"ok": True, "dialect": "sqlite"}
         assert set(health["upstreams"]) == {"cuny", "rmp"}  # type: ignore[call-overload]
@@ -46,7 +46,7 @@ async def test_online_app_with_a_given_transport_and_a_broken_database(tmp_path:
         (tmp_path / "data" / "schedule.db").unlink()
         (tmp_path / "data" / "schedule.db").mkdir()  # the database file is gone
         await app.database.dispose()
-        health = await app.health()
+        health = await app.status.health()
         assert health["status"] == "degraded"
         assert health["database"] == {"ok": False, "dialect": "sqlite"}
 

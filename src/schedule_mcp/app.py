@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ import httpx
 
 from schedule_mcp.config import Settings
 from schedule_mcp.domain.colleges import get_college
+from schedule_mcp.domain.freshness import DataSource
 from schedule_mcp.domain.models import SyncEntity
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.services.cache import CacheManager
@@ -30,6 +30,7 @@ from schedule_mcp.services.planner import PlannerService
 from schedule_mcp.services.population import DataPopulationService
 from schedule_mcp.services.professor_lookup import CachedAliases, ProfessorLookupService
 from schedule_mcp.services.professors import ProfessorService
+from schedule_mcp.services.status import StatusService
 from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.repositories import (
     CourseRepository,
@@ -39,6 +40,7 @@ from schedule_mcp.storage.repositories import (
     system_clock,
 )
 from schedule_mcp.storage.store import Storage
+from schedule_mcp.tools._boundary import ToolRunner
 from schedule_mcp.upstream.cuny import CunyClient
 from schedule_mcp.upstream.http import ResilientClient
 from schedule_mcp.upstream.rmp import RmpClient
@@ -68,7 +70,19 @@ class App:
     planner: PlannerService
     jobs: JobService
     metrics: Metrics
-    started_at: float
+    status: StatusService
+    runner: ToolRunner
+
+    async def aclose(self) -> None:
+        """Stop background work, then close clients, the cache and the engine."""
+        await self.population.aclose()
+        await self.professor_lookup.aclose()
+        await self.jobs.aclose()
+        closers = (self.cuny_http.aclose, self.rmp_http.aclose, self.cache.aclose)
+        for closer in (*closers, self.database.dispose):
+            with contextlib.suppress(Exception):
+                await closer()
+        await asyncio.sleep(0)
 
     async def warm(self, *, limit: int = 50) -> int:
         """Load the answer cache with stored courses of recently synced terms (at start)."""
@@ -81,22 +95,6 @@ class App:
         loaded = await self.catalog.warm(targets[:5], limit=limit)
         log.info("cache warmed", extra={"entries": loaded})
         return loaded
-
-    async def health(self) -> dict[str, object]:
-        database_ok = True
-        try:
-            await self.courses.count_sections("QNS01", 0)
-        except Exception:  # the health view reports, it never raises
-            database_ok = False
-        return {
-            "status": "ok" if database_ok else "degraded",
-            "uptime_seconds": round(time.monotonic() - self.started_at, 1),
-            "offline": self.settings.offline,
-            "database": {"ok": database_ok, "dialect": self.database.dialect},
-            "cache": (await self.cache.stats()).model_dump(),
-            "upstreams": {"cuny": self.cuny_http.health(), "rmp": self.rmp_http.health()},
-            "metrics": self.metrics.snapshot(),
-        }
 
 
 def upstream_transport(settings: Settings) -> httpx.AsyncBaseTransport | None:
@@ -116,7 +114,11 @@ async def open_app(
     clock: Callable[[], datetime] = system_clock,
     migrate: bool = True,
 ) -> AsyncIterator[App]:
-    """Build the app, upgrade the schema, yield it, and close everything on exit."""
+    """Build the app, upgrade the schema, yield it, and close everything on exit.
+
+    Long on purpose: the composition root names every long-lived object once, in
+    dependency order, so the wiring reads top to bottom in one place.
+    """
     if settings.offline:
         # The sample world is served in-process: politeness gaps would only slow it down.
         settings = settings.model_copy(update={"host_min_gap": 0.0})
@@ -157,7 +159,7 @@ async def open_app(
         on_snapshot=invalidate,
         concurrency=settings.population_concurrency,
         lease_ttl=settings.lease_ttl,
-        fetch_source="snapshot" if settings.offline else "upstream",
+        fetch_source=DataSource.SNAPSHOT if settings.offline else DataSource.UPSTREAM,
     )
     professor_lookup = ProfessorLookupService(
         freshness=freshness,
@@ -165,10 +167,15 @@ async def open_app(
         rmp=RmpClient(rmp_http, settings),
         max_ratings=settings.rmp_max_ratings,
         aliases=CachedAliases(cache, ttl=settings.professors_ttl),
-        fetch_source="snapshot" if settings.offline else "upstream",
+        fetch_source=DataSource.SNAPSHOT if settings.offline else DataSource.UPSTREAM,
     )
     catalog = CatalogService(
-        population=population, courses=courses, cache=cache, metrics=metrics, settings=settings
+        population=population,
+        freshness=freshness,
+        courses=courses,
+        cache=cache,
+        metrics=metrics,
+        settings=settings,
     )
     professors = ProfessorService(
         lookup=professor_lookup, cache=cache, metrics=metrics, settings=settings, clock=clock
@@ -203,15 +210,18 @@ async def open_app(
         planner=planner,
         jobs=jobs,
         metrics=metrics,
-        started_at=time.monotonic(),
+        status=StatusService(
+            settings=settings,
+            database=database,
+            sync=sync,
+            freshness=freshness,
+            cache_stats=cache.stats,
+            upstreams={"cuny": cuny_http, "rmp": rmp_http},
+            metrics=metrics,
+        ),
+        runner=ToolRunner(metrics, settings.tool_timeout),
     )
     try:
         yield app
     finally:
-        await population.aclose()
-        await professor_lookup.aclose()
-        await jobs.aclose()
-        for closer in (cuny_http.aclose, rmp_http.aclose, cache.aclose, database.dispose):
-            with contextlib.suppress(Exception):
-                await closer()
-        await asyncio.sleep(0)
+        await app.aclose()

@@ -106,11 +106,19 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.http:
         mcp.run(transport="stdio", show_banner=False)
         return 0
-    from schedule_mcp.http_security import check_bind, http_app_options
+    from schedule_mcp.http_security import check_bind, http_app_options, uvicorn_config
 
     check_bind(args.host, settings)
     options = http_app_options(settings, args.host, args.port, args.allow_host)
-    asyncio.run(mcp.run_http_async(show_banner=False, host=args.host, port=args.port, **options))
+    asyncio.run(
+        mcp.run_http_async(
+            show_banner=False,
+            host=args.host,
+            port=args.port,
+            uvicorn_config=uvicorn_config(),
+            **options,
+        )
+    )
     return 0
 
 
@@ -133,23 +141,25 @@ def _run_plan(args: argparse.Namespace, settings: Settings) -> int:
     from schedule_mcp.domain.colleges import find_college
     from schedule_mcp.domain.terms import parse_term
     from schedule_mcp.errors import InputError
+    from schedule_mcp.services.budget import data_budget
+    from schedule_mcp.services.wish import Wish
 
     async def work(app: Any) -> int:
         try:
             college, term = find_college(args.college), parse_term(args.term)
         except ValueError as exc:
             raise InputError(str(exc)) from exc
-        plan = await app.planner.generate(
-            term=term,
-            college=college,
-            required_courses=args.courses,
+        wish = Wish(
+            required_courses=tuple(args.courses),
             earliest_start_time=args.earliest,
             latest_end_time=args.latest,
-            days_off=args.days_off,
-            blocked_times=args.block,
+            days_off=tuple(args.days_off),
+            blocked_times=tuple(args.block),
             priority=args.priority,
             max_schedules=1 + max(0, args.alternatives),
         )
+        budget = data_budget(app.settings.tool_timeout)
+        plan = await app.planner.generate(term, college, wish, budget=budget)
         print(render_plan(plan, college.label))
         if args.ics and plan.result.schedules:
             export = await app.planner.export(term, college, plan.result.schedules[0].class_numbers)

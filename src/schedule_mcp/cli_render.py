@@ -13,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from schedule_mcp.domain.meetings import Weekday, format_clock
-from schedule_mcp.domain.models import SyncEntity
 from schedule_mcp.scheduling.results import Schedule
 from schedule_mcp.services.jobs import ExecutionRecord
 from schedule_mcp.services.planner import PlanAnswer
@@ -152,20 +151,16 @@ async def render_status(app: Any) -> str:
     out = io.StringIO()
     console = Console(file=out, width=120, color_system=None)
     table = Table("entity", "term", "college", "last sync", "status", "fresh", title="sync status")
-    for entity in SyncEntity:
-        for row in await app.sync.list_all(entity):
-            current = await app.freshness.get_sync_metadata(entity, row.semester, row.university)
-            current = current or row
-            last = current.last_sync.strftime("%Y-%m-%d %H:%M") if current.last_sync else "never"
-            fresh = app.freshness.classify(entity, current.last_sync).value
-            table.add_row(
-                entity.value,
-                current.semester,
-                current.university,
-                last,
-                current.sync_status.value,
-                fresh,
-            )
+    for row in await app.status.sync_rows():
+        last = row.last_sync.strftime("%Y-%m-%d %H:%M") if row.last_sync else "never"
+        table.add_row(
+            row.entity_type.value,
+            row.semester,
+            row.university,
+            last,
+            row.sync_status.value,
+            row.freshness.value,
+        )
     console.print(table)
     stats = await app.cache.stats()
     console.print(

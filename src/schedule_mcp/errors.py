@@ -73,3 +73,7 @@ class SnapshotRejectedError(ScheduleMCPError):
 
 class StaleTokenError(ScheduleMCPError):
     """A write carried a fencing token older than the lease's current one."""
+
+
+class StorageConfigError(ScheduleMCPError):
+    """The database URL names a driver or file that cannot be used (one line for the user)."""

@@ -99,7 +99,7 @@ def add_http_routes(mcp: FastMCP, holder: dict[str, App]) -> None:
         app = holder.get("app")
         if app is None:
             return JSONResponse({"status": "starting"}, status_code=503)
-        report = await app.health()
+        report = await app.status.health()
         return JSONResponse(
             {"status": report["status"], "version": __version__, "offline": report["offline"]},
             status_code=200 if report["status"] == "ok" else 503,
@@ -111,6 +111,4 @@ def add_http_routes(mcp: FastMCP, holder: dict[str, App]) -> None:
         app = holder.get("app")
         if app is None:
             return PlainTextResponse("starting", status_code=503)
-        for name, client in (("cuny", app.cuny_http), ("rmp", app.rmp_http)):
-            app.metrics.record_upstream(name, client.health())
-        return Response(app.metrics.prometheus_text(), media_type="text/plain; version=0.0.4")
+        return Response(app.status.prometheus_text(), media_type="text/plain; version=0.0.4")

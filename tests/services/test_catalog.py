@@ -8,12 +8,12 @@ import pytest
 
 from schedule_mcp.app import App
 from schedule_mcp.domain.colleges import find_college
+from schedule_mcp.domain.freshness import StaleReason
 from schedule_mcp.domain.models import SectionStatus
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.errors import DataNotFoundError
 from schedule_mcp.services.cache import CacheKey
 from schedule_mcp.services.catalog import CoursesAnswer
-from schedule_mcp.services.outcome import UPSTREAM_UNAVAILABLE
 from schedule_mcp.testing.fake_upstream import ContentFault, FakeUpstream
 from schedule_mcp.testing.fault_server import Fault
 from schedule_mcp.testing.world import World
@@ -78,7 +78,7 @@ async def test_sf10_cache_invalidated_on_commit_untouched_on_failure(
     failed = await _csci212(app)
     assert (failed.metadata.source, failed.metadata.stale_reason) == (
         "database",
-        UPSTREAM_UNAVAILABLE,
+        StaleReason.UPSTREAM_UNAVAILABLE,
     )
     assert await app.cache.generation(FALL, "QNS01") == generation
     assert await app.cache.get("sections", key) is not None
@@ -168,7 +168,10 @@ async def test_empty_subject_is_remembered_but_never_replaces_stored_sections(
     college.courses = [c for c in college.courses if c.subject != "CMSC"]  # page now empty
     clock.advance(TTL + SWR + 1)
     lkg = await _csci212(app)
-    assert (lkg.metadata.is_fresh, lkg.metadata.stale_reason) == (False, UPSTREAM_UNAVAILABLE)
+    assert (lkg.metadata.is_fresh, lkg.metadata.stale_reason) == (
+        False,
+        StaleReason.UPSTREAM_UNAVAILABLE,
+    )
     assert [c.code for c in lkg.courses] == ["CSCI 212"]
     assert await app.courses.count_sections("QNS01", 1269, "CMSC") == 48
 

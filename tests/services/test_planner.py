@@ -12,7 +12,8 @@ from schedule_mcp.domain.meetings import Weekday
 from schedule_mcp.domain.terms import parse_term
 from schedule_mcp.errors import DataNotFoundError, InputError
 from schedule_mcp.scheduling.results import ScheduleRequest
-from schedule_mcp.services.planner import (
+from schedule_mcp.services.planner import PlanAnswer
+from schedule_mcp.services.wish import (
     MAX_COURSES,
     CourseChoice,
     Wish,
@@ -108,13 +109,17 @@ def test_class_numbers_and_blocks() -> None:
         parse_blocked(["Xy 25:00-26:00"])
 
 
+async def plan(app: App, **arguments: Any) -> PlanAnswer:
+    """The planner's answer for a wish at Queens in the test term (lists become tuples)."""
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in arguments.items()}
+    return await app.planner.generate(TERM, QUEENS, Wish(**values), budget=40.0)
+
+
 # --------------------------------------------------------------------------- generate
 
 
 async def test_generate_three_queens_courses_conflict_free(offline: App) -> None:
-    answer = await offline.planner.generate(
-        term=TERM, college=QUEENS, required_courses=["CSCI 212", "MATH 151", "ENGL 110"]
-    )
+    answer = await plan(offline, required_courses=["CSCI 212", "MATH 151", "ENGL 110"])
     schedules = answer.result.schedules
     assert schedules and answer.result.diagnosis is None
     assert answer.colleges == {"CSCI 212": "QNS01", "MATH 151": "QNS01", "ENGL 110": "QNS01"}
@@ -128,9 +133,8 @@ async def test_generate_three_queens_courses_conflict_free(offline: App) -> None
 
 
 async def test_generate_impossible_request_is_diagnosed(offline: App) -> None:
-    answer = await offline.planner.generate(
-        term=TERM,
-        college=QUEENS,
+    answer = await plan(
+        offline,
         required_courses=["CSCI 111", "MATH 151"],
         pinned_sections=["41005", "41383"],  # both meet Tu/Th 12:15-13:30
     )
@@ -140,9 +144,7 @@ async def test_generate_impossible_request_is_diagnosed(offline: App) -> None:
 
 
 async def test_generate_cross_college(offline: App) -> None:
-    answer = await offline.planner.generate(
-        term=TERM, college=QUEENS, required_courses=["CSCI 212", "STA 2000@BAR01"]
-    )
+    answer = await plan(offline, required_courses=["CSCI 212", "STA 2000@BAR01"])
     assert answer.colleges == {"CSCI 212": "QNS01", "STA 2000": "BAR01"}
     assert answer.result.schedules
     best = answer.result.schedules[0]
@@ -151,22 +153,16 @@ async def test_generate_cross_college(offline: App) -> None:
 
 async def test_generate_rejects_bad_requests(offline: App) -> None:
     with pytest.raises(InputError, match="no courses requested"):
-        await offline.planner.generate(term=TERM, college=QUEENS, required_courses=[])
+        await plan(offline, required_courses=[])
     too_many = [f"CSCI {100 + n}" for n in range(MAX_COURSES + 1)]
     with pytest.raises(InputError, match=f"at most {MAX_COURSES}"):
-        await offline.planner.generate(term=TERM, college=QUEENS, required_courses=too_many)
+        await plan(offline, required_courses=too_many)
     with pytest.raises(InputError, match="num_optional=2"):
-        await offline.planner.generate(
-            term=TERM,
-            college=QUEENS,
-            required_courses=["CSCI 212"],
-            optional_courses=["MATH 151"],
-            num_optional=2,
+        await plan(
+            offline, required_courses=["CSCI 212"], optional_courses=["MATH 151"], num_optional=2
         )
     with pytest.raises(DataNotFoundError, match="CSCI 999") as caught:
-        await offline.planner.generate(
-            term=TERM, college=QUEENS, required_courses=["CSCI 212", "CSCI 999"]
-        )
+        await plan(offline, required_courses=["CSCI 212", "CSCI 999"])
     assert "@" in caught.value.for_model()
 
 
@@ -203,10 +199,9 @@ async def test_export_ics_has_the_class_numbers(offline: App) -> None:
 
 
 async def test_identical_plans_and_checks_are_answered_from_the_cache(offline: App) -> None:
-    wish = {"term": TERM, "college": QUEENS, "required_courses": ["CSCI 212", "MATH 151"]}
-    first = await offline.planner.generate(**wish)  # type: ignore[arg-type]  # populates
-    await offline.planner.generate(**wish)  # type: ignore[arg-type]  # stored, then cached
-    third = await offline.planner.generate(**wish)  # type: ignore[arg-type]
+    first = await plan(offline, required_courses=["CSCI 212", "MATH 151"])  # populates
+    await plan(offline, required_courses=["CSCI 212", "MATH 151"])  # stored, then cached
+    third = await plan(offline, required_courses=["CSCI 212", "MATH 151"])
     assert first.metadata.source != "cache"
     assert third.metadata.source == "cache"
     assert third.result.schedules == first.result.schedules
@@ -220,8 +215,7 @@ async def test_identical_plans_and_checks_are_answered_from_the_cache(offline: A
 
 
 async def test_plans_with_courses_at_other_colleges_are_not_cached(offline: App) -> None:
-    wish = {"term": TERM, "college": QUEENS, "required_courses": ["CSCI 212", "STA 2000@BAR01"]}
-    await offline.planner.generate(**wish)  # type: ignore[arg-type]
-    await offline.planner.generate(**wish)  # type: ignore[arg-type]
-    again = await offline.planner.generate(**wish)  # type: ignore[arg-type]
+    await plan(offline, required_courses=["CSCI 212", "STA 2000@BAR01"])
+    await plan(offline, required_courses=["CSCI 212", "STA 2000@BAR01"])
+    again = await plan(offline, required_courses=["CSCI 212", "STA 2000@BAR01"])
     assert again.metadata.source != "cache"

@@ -19,6 +19,7 @@ import pytest
 
 from schedule_mcp.app import App
 from schedule_mcp.domain.colleges import find_college
+from schedule_mcp.domain.freshness import StaleReason
 from schedule_mcp.domain.models import CourseSnapshot, SyncEntity, SyncStatus
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.errors import (
@@ -28,13 +29,7 @@ from schedule_mcp.errors import (
     PopulationError,
     StaleTokenError,
 )
-from schedule_mcp.services.outcome import (
-    REFRESH_PENDING,
-    STALE_REFRESHING,
-    UPSTREAM_UNAVAILABLE,
-    DataOutcome,
-    merge_outcomes,
-)
+from schedule_mcp.services.outcome import DataOutcome, merge_outcomes
 from schedule_mcp.services.population import POLL_INTERVAL, CourseKey, DataPopulationService
 from schedule_mcp.storage.migrate import ensure_schema
 from schedule_mcp.storage.repositories import FencingToken
@@ -98,7 +93,11 @@ async def test_empty_database_populates_then_serves_refreshes_and_falls_back(
 
     clock.advance(TTL + 1)  # stale inside SWR: answered now, refreshed once in the background
     stale = await app.population.ensure_course_data(FALL, "QNS01", course_codes=["CSCI 212"])
-    assert (stale.is_fresh, stale.stale_reason, stale.fetched_at) == (False, STALE_REFRESHING, T0)
+    assert (stale.is_fresh, stale.stale_reason, stale.fetched_at) == (
+        False,
+        StaleReason.REFRESHING,
+        T0,
+    )
     await app.population.wait_idle()
     assert _searches(fake) == 2
     refreshed = await _populate(app)
@@ -110,7 +109,7 @@ async def test_empty_database_populates_then_serves_refreshes_and_falls_back(
     assert (down.source, down.is_fresh, down.stale_reason) == (
         "database",
         False,
-        UPSTREAM_UNAVAILABLE,
+        StaleReason.UPSTREAM_UNAVAILABLE,
     )
     assert down.fetched_at == T0 + timedelta(seconds=TTL + 1)
     assert "refresh failed" in down.warnings[0]
@@ -136,7 +135,7 @@ async def test_res15_tiny_timeout_answers_lkg_and_refreshes_once_in_background(
         assert (answer.source, answer.is_fresh, answer.stale_reason) == (
             "database",
             False,
-            REFRESH_PENDING,
+            StaleReason.REFRESH_PENDING,
         )
         assert "refresh still running" in answer.warnings[0]
     assert app.population.flights.in_flight(CMSC)
@@ -167,7 +166,7 @@ async def test_wait_false_starts_a_background_refresh(app: App, fake: FakeUpstre
     await app.population.wait_idle()
     assert _searches(fake) == 1
     outcome = await _populate_with(app, force=True, wait=False)
-    assert outcome.stale_reason == REFRESH_PENDING
+    assert outcome.stale_reason == StaleReason.REFRESH_PENDING
     await app.population.wait_idle()
     assert _searches(fake) == 2
 
@@ -471,7 +470,7 @@ async def test_sf8_stale_while_revalidate(app: App, fake: FakeUpstream, clock: C
     fake.server.inject(CONTROLLER, Fault(delay_before_headers=0.3))
     outcomes = await asyncio.gather(*(_populate(app) for _ in range(100)))
     assert {(o.is_fresh, o.stale_reason, o.fetched_at) for o in outcomes} == {
-        (False, STALE_REFRESHING, T0)
+        (False, StaleReason.REFRESHING, T0)
     }
     await app.population.wait_idle()
     assert _searches(fake) == 2  # exactly one background refresh
@@ -486,7 +485,7 @@ async def test_sf9_stale_if_error_then_actionable_error(
     fake.server.inject("/CFGlobalSearchTool", Fault(status=503))
     clock.advance(TTL + SWR + 60)  # inside stale-if-error
     served = await _populate(app)
-    assert (served.is_fresh, served.stale_reason) == (False, UPSTREAM_UNAVAILABLE)
+    assert (served.is_fresh, served.stale_reason) == (False, StaleReason.UPSTREAM_UNAVAILABLE)
     assert served.warnings and "answering from data fetched at" in served.warnings[0]
     clock.advance(SIE)  # past stale-if-error
     with pytest.raises(DataStaleError) as caught:
@@ -530,13 +529,17 @@ async def test_resolve_subjects_from_store_then_upstream(app: App, fake: FakeUps
 def test_merge_outcomes() -> None:
     assert merge_outcomes([]) == DataOutcome("database", None, False)
     a = DataOutcome("database", T0, True, warnings=["a"])
-    b = DataOutcome("upstream", T0 + timedelta(hours=1), False, True, STALE_REFRESHING, ["b"])
-    c = DataOutcome("cache", None, True, stale_reason=UPSTREAM_UNAVAILABLE, warnings=["a"])
+    b = DataOutcome("upstream", T0 + timedelta(hours=1), False, True, StaleReason.REFRESHING, ["b"])
+    c = DataOutcome(
+        "cache", None, True, stale_reason=StaleReason.UPSTREAM_UNAVAILABLE, warnings=["a"]
+    )
     merged = merge_outcomes([a, b, c])
-    assert merged == DataOutcome("upstream", T0, False, True, UPSTREAM_UNAVAILABLE, ["a", "b", "a"])
+    assert merged == DataOutcome(
+        "upstream", T0, False, True, StaleReason.UPSTREAM_UNAVAILABLE, ["a", "b", "a"]
+    )
     metadata = merged.to_metadata(3, source="cache")
     assert (metadata.source, metadata.count, metadata.warnings) == ("cache", 3, ["a", "b"])
-    assert merge_outcomes([a, b]).stale_reason == STALE_REFRESHING
+    assert merge_outcomes([a, b]).stale_reason == StaleReason.REFRESHING
 
 
 @pytest.fixture
@@ -559,7 +562,10 @@ async def test_res7_outage_serves_lkg_without_hammering_cuny(
             started = time.perf_counter()
             outcome = await app.population.ensure_course_data(FALL, college, subject)
             assert time.perf_counter() - started < 2
-            assert (outcome.is_fresh, outcome.stale_reason) == (False, UPSTREAM_UNAVAILABLE)
+            assert (outcome.is_fresh, outcome.stale_reason) == (
+                False,
+                StaleReason.UPSTREAM_UNAVAILABLE,
+            )
     # the breaker opens after 5 consecutive failures: 30 calls, at most 5 requests
     assert fake.server.total - before <= 5
     assert app.cuny_http.health()["state"] == "open"

@@ -8,9 +8,9 @@ import pytest
 
 from schedule_mcp.app import App, open_app
 from schedule_mcp.config import load_settings
+from schedule_mcp.domain.freshness import StaleReason
+from schedule_mcp.domain.models import ProfessorSource
 from schedule_mcp.errors import DataNotFoundError, DataStaleError, PopulationError
-from schedule_mcp.services.outcome import REFRESH_PENDING, STALE_REFRESHING, UPSTREAM_UNAVAILABLE
-from schedule_mcp.services.professor_lookup import NO_PROFILE, SEARCH_ONLY
 from schedule_mcp.testing.fake_upstream import FakeUpstream
 from schedule_mcp.testing.fault_server import Fault
 from tests.services.conftest import T0, Clock
@@ -60,7 +60,7 @@ async def test_ambiguous_surname_returns_candidates_and_no_pick(
     # candidates are stored from the search only (no reviews fetched for anyone)
     assert fake.rmp.operations.count("ratings") == 0
     rival = await app.professors_repo.find_by_name("Miles Fenwright", "QNS01")
-    assert rival is not None and rival.data_source == SEARCH_ONLY
+    assert rival is not None and rival.data_source == ProfessorSource.SEARCH_ONLY
     # asking for one candidate by full name fetches that profile fully
     miles = await app.professor_lookup.ensure_professor_data("Miles Fenwright", "QNS01")
     assert miles.professor is not None and miles.professor.data_source == "rmp"
@@ -71,17 +71,17 @@ async def test_unknown_name_is_remembered_without_asking_rmp_again(
     app: App, fake: FakeUpstream, clock: Clock
 ) -> None:
     found = await app.professor_lookup.ensure_professor_data("Zzyzx Nobody", "QNS01")
-    assert found.professor is not None and found.professor.data_source == NO_PROFILE
+    assert found.professor is not None and found.professor.data_source == ProfessorSource.NO_PROFILE
     assert not found.has_profile and not found.ambiguous and found.reviews == []
     assert "no RateMyProfessors profile" in found.reason
     requests = fake.requests(RMP)
     clock.advance(WEEK - 1)
     again = await app.professor_lookup.ensure_professor_data("Zzyzx Nobody", "QNS01")
     assert fake.requests(RMP) == requests
-    assert again.professor is not None and again.professor.data_source == NO_PROFILE
+    assert again.professor is not None and again.professor.data_source == ProfessorSource.NO_PROFILE
     clock.advance(1)  # at the TTL: stale, refreshed in the background
     stale = await app.professor_lookup.ensure_professor_data("Zzyzx Nobody", "QNS01")
-    assert stale.outcome.stale_reason == STALE_REFRESHING
+    assert stale.outcome.stale_reason == StaleReason.REFRESHING
     await app.professor_lookup.wait_idle()
     assert fake.requests(RMP) > requests
 
@@ -101,7 +101,10 @@ async def test_rmp_down_with_stored_data_serves_lkg_with_a_warning(
     fake.server.inject(RMP, Fault(status=503))
     found = await app.professor_lookup.ensure_professor_data("Ada Fenwright", "QNS01")
     assert found.professor is not None and len(found.reviews) == 11
-    assert (found.outcome.is_fresh, found.outcome.stale_reason) == (False, UPSTREAM_UNAVAILABLE)
+    assert (found.outcome.is_fresh, found.outcome.stale_reason) == (
+        False,
+        StaleReason.UPSTREAM_UNAVAILABLE,
+    )
     assert found.outcome.fetched_at == T0
     assert "RateMyProfessors failed" in found.outcome.warnings[0]
     clock.advance(180 * 86400)  # past stale-if-error
@@ -126,7 +129,7 @@ async def test_slow_rmp_answers_from_store_or_says_retry(
     clock.advance(WEEK + MONTH + 1)
     fake.server.inject(RMP, Fault(delay_before_headers=0.3, times=1))
     slow = await app.professor_lookup.ensure_professor_data("Ada Fenwright", "QNS01", timeout=0.02)
-    assert slow.outcome.stale_reason == REFRESH_PENDING
+    assert slow.outcome.stale_reason == StaleReason.REFRESH_PENDING
     assert "is slow" in slow.outcome.warnings[0]
     await app.professor_lookup.wait_idle()
 

@@ -10,6 +10,7 @@ from schedule_mcp.domain.models import Rating
 from schedule_mcp.services.professors import (
     MAX_REVIEWS,
     UNTRUSTED_NOTICE,
+    InstructorScores,
     ProfessorReport,
     representative_reviews,
 )
@@ -96,18 +97,22 @@ async def test_compare_recommends_and_isolates_failures(app: App, fake: FakeUpst
 
 
 async def test_scores_for_the_optimizer(app: App, fake: FakeUpstream) -> None:
-    scores, warnings = await app.professors.scores(
+    known = await app.professors.scores(
         ["Odette Rookhart", "Odette Rookhart", "", "Staff"], QUEENS, timeout=10
     )
-    assert list(scores) == ["Odette Rookhart"]
-    assert 0 < scores["Odette Rookhart"].confidence <= 1
-    assert warnings == ["1 instructors have no usable ratings and count as unrated"]
-    assert await app.professors.scores([], QUEENS, timeout=1) == ({}, [])
+    assert list(known.scores) == ["Odette Rookhart"]
+    assert 0 < known.scores["Odette Rookhart"].confidence <= 1
+    assert known.warnings == ["no usable ratings for Staff; they count as unrated"]
+    assert known.pending == []
+    assert await app.professors.scores([], QUEENS, timeout=1) == InstructorScores()
 
     fake.server.inject(RMP, Fault(delay_before_headers=0.5))
-    slow, notes = await app.professors.scores(["Jude Mossyton"], QUEENS, timeout=0.05)
-    assert slow == {}
-    assert "still loading" in notes[0]
+    slow = await app.professors.scores(["Jude Mossyton"], QUEENS, timeout=0.05)
+    assert slow.scores == {} and slow.pending == ["Jude Mossyton"]
+    assert slow.warnings == [
+        "ratings for Jude Mossyton were still loading and count as unrated; "
+        "ask again in a minute for a better-informed ranking"
+    ]
     await app.professor_lookup.wait_idle()
 
 

@@ -127,7 +127,7 @@ async def test_admin_sync_contract(admin_client: Client[Any], offline_settings: 
     assert "rate_limited" in outcomes
 
 
-async def test_admin_clear_cache(admin_client: Client[Any]) -> None:
+async def test_admin_clear_cache(admin_client: Client[Any], offline_settings: Settings) -> None:
     for _ in range(2):
         await admin_client.call_tool(
             "fetch_course_sections",
@@ -140,6 +140,17 @@ async def test_admin_clear_cache(admin_client: Client[Any]) -> None:
     assert stats["hit_rate"] == IsOneOf(0.0, IsPositiveFloat)
     health = await admin_client.read_resource("schedule://health")
     assert json.loads(health[0].text)["cache"]["entries"] == 0  # type: ignore[union-attr]
+
+    audit_path = offline_settings.data_dir / "admin-audit.jsonl"
+    (entry,) = [json.loads(line) for line in audit_path.read_text().splitlines()]
+    assert entry == {
+        "at": IsStr,
+        "caller": "stdio",
+        "tool": "admin_clear_cache",
+        "arguments": {},
+        "job_id": None,
+        "outcome": f"cleared {stats['entries']} entries",
+    }
 
 
 def test_admin_college_enum_lists_every_college() -> None:

@@ -63,7 +63,7 @@ async def test_generate_optimized_schedule(client: Client[Any]) -> None:
                 "stale_reason": None,
                 "auto_populated": True,
                 "count": 2,
-                "warnings": ["1 instructors have no usable ratings and count as unrated"],
+                "warnings": ["no usable ratings for Greta Wexmore; they count as unrated"],
             },
         }
     )

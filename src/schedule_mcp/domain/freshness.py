@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,18 +47,32 @@ class FreshnessPolicy(BaseModel):
         return self.classify(fetched_at, now) is FreshnessState.FRESH
 
 
-Source = Literal["cache", "database", "upstream", "snapshot"]
+class DataSource(StrEnum):
+    """Where an answer's data came from."""
+
+    CACHE = "cache"  # the answer cache: the same question answered moments ago
+    DATABASE = "database"  # the local store, no upstream request
+    UPSTREAM = "upstream"  # fetched from CUNY Global Search or RateMyProfessors just now
+    SNAPSHOT = "snapshot"  # the bundled sample world (offline mode)
+
+
+class StaleReason(StrEnum):
+    """Why an answer is not fresh."""
+
+    REFRESHING = "refreshing"  # stale data served while one background refresh runs
+    UPSTREAM_UNAVAILABLE = "upstream_unavailable"  # the refresh failed: last-known-good
+    REFRESH_PENDING = "refresh_in_progress"  # another caller's refresh did not finish in time
 
 
 class AnswerMetadata(BaseModel):
     """What every tool answer says about where its data came from and how fresh it is."""
 
-    source: Source
+    source: DataSource
     fetched_at: datetime | None = Field(
         default=None, description="ISO-8601 UTC time of the oldest item's fetch"
     )
     is_fresh: bool
-    stale_reason: str | None = None
+    stale_reason: StaleReason | None = None
     auto_populated: bool = False
     count: int = 0
     warnings: list[str] = Field(default_factory=list)

@@ -144,6 +144,14 @@ class CourseSnapshot(BaseModel):
         return sum(len(course.sections) for course in self.courses)
 
 
+class ProfessorSource(StrEnum):
+    """How a stored professor row came to be."""
+
+    RMP = "rmp"  # a full RateMyProfessors profile with its ratings
+    SEARCH_ONLY = "rmp-search"  # ambiguous: one of the candidates a name search returned
+    NO_PROFILE = "none"  # searched, and RateMyProfessors has no such teacher
+
+
 class Professor(BaseModel):
     """An instructor, with RateMyProfessors aggregates when matched."""
 
@@ -160,7 +168,7 @@ class Professor(BaseModel):
     num_ratings: int = 0
     would_take_again_percent: float | None = None
     last_updated: datetime | None = None
-    data_source: str = "rmp"
+    data_source: ProfessorSource = ProfessorSource.RMP
 
 
 class Rating(BaseModel):

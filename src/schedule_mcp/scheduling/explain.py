@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from schedule_mcp.domain.meetings import Weekday
+from schedule_mcp.scheduling.constraints import Strength
 from schedule_mcp.scheduling.model import Choice, CompiledModel, DayMeeting, day_meetings
 from schedule_mcp.scheduling.objectives import (
     CRITERIA,
@@ -171,7 +172,7 @@ def build_schedules(
         soft = sorted({f"{v} ({s.id})" for s in specs for v in ctx.soft_ids(s)})
         travel = travel_summary(specs, ctx)
         stats = day_stats([m for s in specs for m in _day_meetings(s)], ctx.travel)
-        if ctx.constraints.travel.value == "soft" and stats.bad_transfers:
+        if ctx.constraints.travel is Strength.SOFT and stats.bad_transfers:
             soft.append(f"travel ({stats.bad_transfers} tight transfers)")
         c = ctx.constraints
         if not c.is_hard("max_classes_per_day") and (

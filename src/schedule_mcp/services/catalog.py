@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from schedule_mcp.config import Settings
 from schedule_mcp.domain.colleges import College
-from schedule_mcp.domain.freshness import AnswerMetadata, FreshnessState
+from schedule_mcp.domain.freshness import AnswerMetadata, DataSource
 from schedule_mcp.domain.models import (
     Course,
     Section,
@@ -22,6 +22,7 @@ from schedule_mcp.domain.models import (
 from schedule_mcp.domain.terms import Term
 from schedule_mcp.errors import DataNotFoundError, InputError
 from schedule_mcp.services.cache import CacheKey, CacheManager
+from schedule_mcp.services.freshness import DataFreshnessService
 from schedule_mcp.services.metrics import Metrics
 from schedule_mcp.services.outcome import DataOutcome, merge_outcomes
 from schedule_mcp.services.population import DataPopulationService
@@ -61,12 +62,14 @@ class CatalogService:
         self,
         *,
         population: DataPopulationService,
+        freshness: DataFreshnessService,
         courses: CourseRepository,
         cache: CacheManager,
         metrics: Metrics,
         settings: Settings,
     ) -> None:
         self.population = population
+        self._freshness = freshness
         self._courses = courses
         self._cache = cache
         self._metrics = metrics
@@ -90,8 +93,8 @@ class CatalogService:
         self._metrics.cache_result(cached is not None)
         if cached is not None:
             answer = CoursesAnswer.model_validate(cached)
-            if self._still_fresh(answer.metadata):
-                answer.metadata.source = "cache"
+            if self.is_still_fresh(answer.metadata):
+                answer.metadata.source = DataSource.CACHE
                 return answer
         if auto_populate:
             outcome = await self.population.ensure_course_data(
@@ -201,8 +204,8 @@ class CatalogService:
         self._metrics.cache_result(looked.found)
         if looked.found:
             cached = SearchHits.model_validate(looked.value)
-            if self._still_fresh(cached.metadata):
-                cached.metadata.source = "cache"
+            if self.is_still_fresh(cached.metadata):
+                cached.metadata.source = DataSource.CACHE
                 return cached.courses, cached.metadata
         match = _CODE.match(text)
         outcome: DataOutcome | None = None
@@ -278,13 +281,12 @@ class CatalogService:
         """Freshness of everything stored for a college and term, without fetching."""
         snapshots = await self._courses.list_snapshots(college.code, term.code)
         if not snapshots:
-            return DataOutcome(source="database", fetched_at=None, is_fresh=False)
+            return DataOutcome(source=DataSource.DATABASE, fetched_at=None, is_fresh=False)
         outcomes = [
             DataOutcome(
-                source="database",
+                source=DataSource.DATABASE,
                 fetched_at=info.fetched_at,
-                is_fresh=self.population.freshness.classify(SyncEntity.COURSES, info.fetched_at)
-                is FreshnessState.FRESH,
+                is_fresh=self._freshness.is_fresh(SyncEntity.COURSES, info.fetched_at),
             )
             for info in snapshots
         ]
@@ -292,12 +294,11 @@ class CatalogService:
 
     def is_still_fresh(self, metadata: AnswerMetadata) -> bool:
         """Whether an answer's data is still inside the sections' fresh TTL."""
-        return self._still_fresh(metadata)
+        return self._freshness.is_fresh(SyncEntity.COURSES, metadata.fetched_at)
 
-    def _still_fresh(self, metadata: AnswerMetadata) -> bool:
-        return self.population.freshness.policies[SyncEntity.COURSES].is_fresh(
-            metadata.fetched_at, self.population.freshness.now()
-        )
+    async def offered_terms(self) -> list[Term]:
+        """The terms CUNY Global Search offers now (live; the sample world's offline)."""
+        return await self.population.offered_terms()
 
 
 def _unique(courses: list[Course]) -> list[Course]:

@@ -66,6 +66,9 @@ class DataFreshnessService:
     def classify(self, entity: SyncEntity, fetched_at: datetime | None) -> FreshnessState:
         return self.policies[entity].classify(fetched_at, self._clock())
 
+    def is_fresh(self, entity: SyncEntity, fetched_at: datetime | None) -> bool:
+        return self.classify(entity, fetched_at) is FreshnessState.FRESH
+
     async def course_state(
         self, university: str, term_code: int, subject: str
     ) -> tuple[FreshnessState, datetime | None]:

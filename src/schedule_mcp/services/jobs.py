@@ -22,10 +22,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from schedule_mcp.domain.colleges import College, get_college
-from schedule_mcp.domain.models import SyncEntity, SyncStatus
+from schedule_mcp.domain.models import ProfessorSource, SyncEntity, SyncStatus
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.errors import InputError, ScheduleMCPError
-from schedule_mcp.services.cache import CacheManager
+from schedule_mcp.services.cache import CacheManager, CacheStats
 from schedule_mcp.services.population import DataPopulationService
 from schedule_mcp.services.professor_lookup import ProfessorLookupService
 from schedule_mcp.services.professors import ProfessorService
@@ -250,15 +250,19 @@ class JobService:
                 university,
             )
             if same and now - job.submitted_at < self.coalesce_seconds:
-                self._audit(
-                    caller, entity_type, semester, university, force, job.job_id, "coalesced"
-                )
+                self._audit_sync(caller, job, "coalesced")
                 return job.model_copy(update={"coalesced": True})
         while self._accepted and now - self._accepted[0] >= 3600:
             self._accepted.popleft()
         if len(self._accepted) >= self.max_jobs_per_hour:
             retry_after = 3600 - (now - self._accepted[0])
-            self._audit(caller, entity_type, semester, university, force, None, "rate_limited")
+            self._audit(
+                caller,
+                "admin_sync",
+                _sync_arguments(entity_type, semester, university, force),
+                None,
+                "rate_limited",
+            )
             raise RateLimitedError(retry_after)
         self._accepted.append(now)
         job = JobStatus(
@@ -271,7 +275,7 @@ class JobService:
             submitted_at=now,
         )
         self.jobs[job.job_id] = job
-        self._audit(caller, entity_type, semester, university, force, job.job_id, "accepted")
+        self._audit_sync(caller, job, "accepted")
         task = asyncio.ensure_future(self._run(job, caller))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -292,30 +296,32 @@ class JobService:
                 job=job.entity_type.value, success=False, errors=[repr(exc)]
             )
             job.state = "failed"
-        self._audit(
-            caller, job.entity_type, job.semester, job.university, job.force, job.job_id, job.state
-        )
+        self._audit_sync(caller, job, job.state)
+
+    async def clear_cache(self, *, caller: str) -> CacheStats:
+        """Empty the answer cache (admin); audited; returns the statistics from before."""
+        before = await self._cache.clear()
+        self._audit(caller, "admin_clear_cache", {}, None, f"cleared {before.entries} entries")
+        return before
+
+    def _audit_sync(self, caller: str, job: JobStatus, outcome: str) -> None:
+        arguments = _sync_arguments(job.entity_type, job.semester, job.university, job.force)
+        self._audit(caller, "admin_sync", arguments, job.job_id, outcome)
 
     def _audit(
         self,
         caller: str,
-        entity_type: SyncEntity,
-        semester: str,
-        university: str,
-        force: bool,
+        tool: str,
+        arguments: dict[str, object],
         job_id: str | None,
         outcome: str,
     ) -> None:
+        """One line per admin action: who, what, with which arguments, and how it ended."""
         entry: dict[str, object] = {
             "at": self._clock().isoformat(),
             "caller": caller,
-            "tool": "admin_sync",
-            "arguments": {
-                "entity_type": entity_type.value,
-                "semester": semester,
-                "university": university,
-                "force": force,
-            },
+            "tool": tool,
+            "arguments": arguments,
             "job_id": job_id,
             "outcome": outcome,
         }
@@ -373,5 +379,18 @@ class JobService:
         targets: list[tuple[str, str]] = []
         for college in colleges:
             stored = await self.lookup.repository.list_for_university(college)
-            targets.extend((p.name, college) for p in stored if p.data_source == "rmp")
+            targets.extend(
+                (p.name, college) for p in stored if p.data_source is ProfessorSource.RMP
+            )
         return targets
+
+
+def _sync_arguments(
+    entity_type: SyncEntity, semester: str, university: str, force: bool
+) -> dict[str, object]:
+    return {
+        "entity_type": entity_type.value,
+        "semester": semester,
+        "university": university,
+        "force": force,
+    }

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from schedule_mcp.domain.colleges import College, find_college
-from schedule_mcp.domain.freshness import FreshnessState, Source
+from schedule_mcp.domain.freshness import DataSource, FreshnessState, StaleReason
 from schedule_mcp.domain.models import CourseSnapshot, SyncEntity, SyncStatus, normalise_course_code
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.errors import (
@@ -36,15 +36,12 @@ from schedule_mcp.errors import (
 )
 from schedule_mcp.services.freshness import DataFreshnessService, course_lease_key
 from schedule_mcp.services.outcome import (
-    REFRESH_PENDING,
-    STALE_REFRESHING,
-    UPSTREAM_UNAVAILABLE,
     DataOutcome,
     merge_outcomes,
 )
 from schedule_mcp.services.singleflight import SingleFlight
 from schedule_mcp.storage.repositories import CourseRepository, Lease, LeaseRepository
-from schedule_mcp.upstream.cuny_pages import SubjectOption
+from schedule_mcp.upstream.cuny_pages import SubjectOption, TermOption
 
 log = logging.getLogger(__name__)
 POLL_INTERVAL = 0.25
@@ -72,6 +69,8 @@ class CourseSource(Protocol):
     async def list_subjects(
         self, college: str, term: Term | int, *, deadline: float | None = None
     ) -> Sequence[SubjectOption]: ...
+
+    async def list_terms(self) -> Sequence[TermOption]: ...
 
 
 class SnapshotListener(Protocol):
@@ -121,7 +120,7 @@ class DataPopulationService:
         concurrency: int = 4,
         lease_ttl: float = 120.0,
         holder: str | None = None,
-        fetch_source: Source = "upstream",
+        fetch_source: DataSource = DataSource.UPSTREAM,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -263,37 +262,43 @@ class DataPopulationService:
             key.university, key.term.code, key.subject
         )
         if not force and state is FreshnessState.FRESH:
-            return DataOutcome(source="database", fetched_at=fetched_at, is_fresh=True)
+            return DataOutcome(source=DataSource.DATABASE, fetched_at=fetched_at, is_fresh=True)
         if not force and state is FreshnessState.STALE:
             self.refresh_in_background(key)
             return DataOutcome(
-                source="database",
+                source=DataSource.DATABASE,
                 fetched_at=fetched_at,
                 is_fresh=False,
-                stale_reason=STALE_REFRESHING,
+                stale_reason=StaleReason.REFRESHING,
                 warnings=[f"{key}: data is older than its fresh TTL; a refresh is running"],
             )
         if not wait:
             self.refresh_in_background(key, force=force)
-            return self._last_known_good(key, state, fetched_at, REFRESH_PENDING, None)
+            return self._last_known_good(key, state, fetched_at, StaleReason.REFRESH_PENDING, None)
         try:
             await self.flights.run(
                 key, lambda: self._fetch_and_store(key, force), timeout=deadline.remaining()
             )
         except TimeoutError:
-            return self._last_known_good(key, state, fetched_at, REFRESH_PENDING, None)
+            return self._last_known_good(key, state, fetched_at, StaleReason.REFRESH_PENDING, None)
         except StaleTokenError as exc:
             # Our lease lapsed and another process took the key over: its snapshot wins.
             state, fetched_at = await self.freshness.course_state(
                 key.university, key.term.code, key.subject
             )
             if state is FreshnessState.MISSING:
-                return self._last_known_good(key, state, fetched_at, UPSTREAM_UNAVAILABLE, exc)
+                return self._last_known_good(
+                    key, state, fetched_at, StaleReason.UPSTREAM_UNAVAILABLE, exc
+                )
             return DataOutcome(
-                source="database", fetched_at=fetched_at, is_fresh=state is FreshnessState.FRESH
+                source=DataSource.DATABASE,
+                fetched_at=fetched_at,
+                is_fresh=state is FreshnessState.FRESH,
             )
         except (UpstreamError, ParseError, PopulationError, SnapshotRejectedError) as exc:
-            return self._last_known_good(key, state, fetched_at, UPSTREAM_UNAVAILABLE, exc)
+            return self._last_known_good(
+                key, state, fetched_at, StaleReason.UPSTREAM_UNAVAILABLE, exc
+            )
         state, fetched_at = await self.freshness.course_state(
             key.university, key.term.code, key.subject
         )
@@ -306,7 +311,7 @@ class DataPopulationService:
         key: CourseKey,
         state: FreshnessState,
         fetched_at: datetime | None,
-        reason: str,
+        reason: StaleReason,
         error: Exception | None,
     ) -> DataOutcome:
         """Serve stored data after a failed or unfinished refresh, or raise an actionable error."""
@@ -328,7 +333,7 @@ class DataPopulationService:
             ) from error
         detail = "refresh failed" if error is not None else "refresh still running"
         return DataOutcome(
-            source="database",
+            source=DataSource.DATABASE,
             fetched_at=fetched_at,
             is_fresh=False,
             stale_reason=reason,
@@ -336,6 +341,10 @@ class DataPopulationService:
                 f"{key}: {detail}; answering from data fetched at {fetched_at:%Y-%m-%d %H:%M} UTC"
             ],
         )
+
+    async def offered_terms(self) -> list[Term]:
+        """The terms the class search site offers now, newest first as it lists them."""
+        return [Term.from_code(option.code) for option in await self._cuny.list_terms()]
 
     def refresh_in_background(self, key: CourseKey, *, force: bool = False) -> None:
         """Start (or join) one refresh of `key` that no caller waits for."""

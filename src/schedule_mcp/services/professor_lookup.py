@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from schedule_mcp.domain.freshness import FreshnessState, Source
-from schedule_mcp.domain.models import Professor, Rating, SyncEntity
+from schedule_mcp.domain.freshness import DataSource, FreshnessState, StaleReason
+from schedule_mcp.domain.models import Professor, ProfessorSource, Rating, SyncEntity
 from schedule_mcp.domain.names import (
     NameMatch,
     is_placeholder,
@@ -31,9 +31,6 @@ from schedule_mcp.errors import (
 from schedule_mcp.services.cache import CacheKey, CacheManager
 from schedule_mcp.services.freshness import DataFreshnessService
 from schedule_mcp.services.outcome import (
-    REFRESH_PENDING,
-    STALE_REFRESHING,
-    UPSTREAM_UNAVAILABLE,
     DataOutcome,
 )
 from schedule_mcp.services.singleflight import SingleFlight
@@ -41,8 +38,6 @@ from schedule_mcp.storage.repositories import ProfessorRepository
 from schedule_mcp.upstream.rmp_parse import RmpSchool, RmpTeacher
 
 log = logging.getLogger(__name__)
-NO_PROFILE = "none"
-SEARCH_ONLY = "rmp-search"
 """Stored from a search result only (no reviews yet): fetched fully when asked for."""
 
 
@@ -89,7 +84,10 @@ class ProfessorLookup:
 
     @property
     def has_profile(self) -> bool:
-        return self.professor is not None and self.professor.data_source != NO_PROFILE
+        return (
+            self.professor is not None
+            and self.professor.data_source is not ProfessorSource.NO_PROFILE
+        )
 
 
 class ProfessorLookupService:
@@ -103,7 +101,7 @@ class ProfessorLookupService:
         rmp: TeacherSource,
         max_ratings: int = 100,
         aliases: AliasStore | None = None,
-        fetch_source: Source = "upstream",
+        fetch_source: DataSource = DataSource.UPSTREAM,
     ) -> None:
         self.freshness = freshness
         self.fetch_source = fetch_source
@@ -132,20 +130,23 @@ class ProfessorLookupService:
         state = self.freshness.classify(
             SyncEntity.PROFESSORS, stored.last_updated if stored else None
         )
-        if stored is not None and stored.data_source == SEARCH_ONLY:
+        if stored is not None and stored.data_source is ProfessorSource.SEARCH_ONLY:
             state = FreshnessState.MISSING
         if stored is not None and not force and state is FreshnessState.FRESH:
             return await self._answer(
-                query, university, stored, DataOutcome("database", stored.last_updated, True)
+                query,
+                university,
+                stored,
+                DataOutcome(DataSource.DATABASE, stored.last_updated, True),
             )
         key = ("professor", university, " ".join(name_tokens(query)))
         if stored is not None and not force and state is FreshnessState.STALE:
             self._refresh_in_background(key, query, university)
             outcome = DataOutcome(
-                "database",
+                DataSource.DATABASE,
                 stored.last_updated,
                 False,
-                stale_reason=STALE_REFRESHING,
+                stale_reason=StaleReason.REFRESHING,
                 warnings=[f"{query}: ratings are older than their fresh TTL; refreshing"],
             )
             return await self._answer(query, university, stored, outcome)
@@ -204,14 +205,18 @@ class ProfessorLookupService:
         self._matches[(university, query)] = match
         if match.matched is None or match.ambiguous:
             rivals = [
-                s.candidate.to_professor(university).model_copy(update={"data_source": SEARCH_ONLY})
+                s.candidate.to_professor(university).model_copy(
+                    update={"data_source": ProfessorSource.SEARCH_ONLY}
+                )
                 for s in match.candidates[:5]
             ]
             if rivals:
                 await self.repository.upsert_many(rivals)
             if not match.candidates:
                 await self.repository.upsert(
-                    Professor(name=query, university=university, data_source=NO_PROFILE)
+                    Professor(
+                        name=query, university=university, data_source=ProfessorSource.NO_PROFILE
+                    )
                 )
             return
         teacher = match.matched
@@ -256,10 +261,12 @@ class ProfessorLookupService:
                 hint="retry later",
             ) from error
         outcome = DataOutcome(
-            "database",
+            DataSource.DATABASE,
             stored.last_updated,
             False,
-            stale_reason=UPSTREAM_UNAVAILABLE if error is not None else REFRESH_PENDING,
+            stale_reason=StaleReason.UPSTREAM_UNAVAILABLE
+            if error is not None
+            else StaleReason.REFRESH_PENDING,
             warnings=[
                 f"{query}: RateMyProfessors {'failed' if error else 'is slow'}; "
                 "answering from stored ratings"
@@ -272,7 +279,9 @@ class ProfessorLookupService:
     ) -> ProfessorLookup:
         """Answer from stored data alone (no fetch), labelled with its freshness."""
         state = self.freshness.classify(SyncEntity.PROFESSORS, professor.last_updated)
-        outcome = DataOutcome("database", professor.last_updated, state is FreshnessState.FRESH)
+        outcome = DataOutcome(
+            DataSource.DATABASE, professor.last_updated, state is FreshnessState.FRESH
+        )
         return await self._answer(query, university, professor, outcome)
 
     async def _answer(
@@ -284,7 +293,7 @@ class ProfessorLookupService:
         match = self._matches.get((university, query))
         candidates = _candidates(match) if match else []
         confidence = match.match_confidence if match and match.matched else 1.0
-        if professor.data_source == NO_PROFILE:
+        if professor.data_source is ProfessorSource.NO_PROFILE:
             return ProfessorLookup(
                 query,
                 university,
@@ -336,7 +345,7 @@ class ProfessorLookupService:
             False,
             [],
             reason,
-            DataOutcome("database", None, True),
+            DataOutcome(DataSource.DATABASE, None, True),
         )
 
     async def wait_idle(self) -> None:

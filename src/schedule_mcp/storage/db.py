@@ -17,12 +17,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event, func, make_url, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from schedule_mcp.config import Settings
+from schedule_mcp.storage import tables
+from schedule_mcp.storage.drivers import check_driver
 
 BUSY_TIMEOUT_MS = 5000
 WRITE_OPTION = "schedule_mcp_write"
@@ -40,6 +42,7 @@ def create_engine(
     url: str, *, synchronous: Synchronous = "NORMAL", echo: bool = False
 ) -> AsyncEngine:
     """An async engine for `url` with this project's connection setup applied."""
+    check_driver(url)
     if not is_sqlite_url(url):
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
     database = make_url(url).database or ""
@@ -124,6 +127,15 @@ class Database:
                 await connection.execution_options(isolation_level="REPEATABLE READ")
             async with connection.begin():
                 yield connection
+
+    async def is_reachable(self) -> bool:
+        """Whether a read of stored rows succeeds (for health views; never raises)."""
+        try:
+            async with self.read_session() as connection:
+                await connection.execute(select(func.count()).select_from(tables.sections))
+        except Exception:  # health reports, it never raises
+            return False
+        return True
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,4 +1,4 @@
-"""What every tool shares: the App from the lifespan, argument types, error mapping, answers."""
+"""What every tool shares: argument types, term and college resolution, the runner."""
 
 from __future__ import annotations
 
@@ -8,23 +8,21 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
-from fastmcp import Context
 from fastmcp.exceptions import ToolError
 from fastmcp.tools import ToolResult
 from mcp.types import TextContent
 from pydantic import BaseModel, Field
 
-from schedule_mcp.app import App
 from schedule_mcp.domain.colleges import College, CollegeError, find_college
 from schedule_mcp.domain.terms import Term, TermError, parse_term
 from schedule_mcp.errors import InputError, ScheduleMCPError
 from schedule_mcp.logging import request_id
+from schedule_mcp.services.budget import data_budget
+from schedule_mcp.services.metrics import Metrics
 
 log = logging.getLogger("schedule_mcp.tools")
-P = ParamSpec("P")
-R = TypeVar("R")
 
 University = Annotated[
     str,
@@ -49,11 +47,6 @@ ClassNumber = Annotated[str, Field(min_length=1, max_length=10)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 
-def app_of(ctx: Context) -> App:
-    app: App = ctx.lifespan_context["app"]
-    return app
-
-
 def resolve_college(text: str) -> College:
     try:
         return find_college(text)
@@ -75,41 +68,47 @@ def answer(payload: BaseModel | dict[str, Any]) -> ToolResult:
     return ToolResult(content=[TextContent(type="text", text=text)], structured_content=data)
 
 
-async def run_tool(
-    ctx: Context, name: str, work: Callable[[App], Awaitable[BaseModel | dict[str, Any]]]
-) -> ToolResult:
-    """Run a tool body with a deadline, metrics, JSON logs and errors a model can act on."""
-    app = app_of(ctx)
-    token = request_id.set(uuid.uuid4().hex[:12])
-    started = time.perf_counter()
-    outcome = "ok"
-    try:
-        async with asyncio.timeout(app.settings.tool_timeout):
-            return answer(await work(app))
-    except ScheduleMCPError as exc:
-        outcome = type(exc).__name__
-        app.metrics.error(outcome)
-        raise ToolError(exc.for_model()) from None
-    except TimeoutError:
-        outcome = "timeout"
-        app.metrics.error(outcome)
-        raise ToolError(
-            f"{name} did not finish within {app.settings.tool_timeout:.0f} s; the data fetch "
-            "continues in the background, so retry in a minute"
-        ) from None
-    except ToolError:
-        outcome = "tool_error"
-        raise
-    except Exception:
-        outcome = "internal"
-        app.metrics.error(outcome)
-        log.exception("tool failed", extra={"tool": name})
-        raise ToolError(f"{name} failed with an internal error; retry, or report it") from None
-    finally:
-        elapsed = time.perf_counter() - started
-        app.metrics.observe_tool(name, elapsed, outcome)
-        log.info(
-            "tool call",
-            extra={"tool": name, "duration_ms": round(elapsed * 1000, 1), "outcome": outcome},
-        )
-        request_id.reset(token)
+class ToolRunner:
+    """Runs tool bodies with the tool deadline, metrics, JSON logs and model-ready errors."""
+
+    def __init__(self, metrics: Metrics, tool_timeout: float) -> None:
+        self._metrics = metrics
+        self.tool_timeout = tool_timeout
+        self.data_budget = data_budget(tool_timeout)
+        """Seconds a tool body may spend fetching (the one deadline rule, services.budget)."""
+
+    async def run(
+        self, name: str, work: Callable[[], Awaitable[BaseModel | dict[str, Any]]]
+    ) -> ToolResult:
+        token = request_id.set(uuid.uuid4().hex[:12])
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            async with asyncio.timeout(self.tool_timeout):
+                return answer(await work())
+        except ScheduleMCPError as exc:
+            outcome = type(exc).__name__
+            raise ToolError(exc.for_model()) from None
+        except TimeoutError:
+            outcome = "timeout"
+            raise ToolError(
+                f"{name} did not finish within {self.tool_timeout:.0f} s; the data fetch "
+                "continues in the background, so retry in a minute"
+            ) from None
+        except ToolError:
+            outcome = "tool_error"
+            raise
+        except Exception:
+            outcome = "internal"
+            log.exception("tool failed", extra={"tool": name})
+            raise ToolError(f"{name} failed with an internal error; retry, or report it") from None
+        finally:
+            elapsed = time.perf_counter() - started
+            if outcome not in ("ok", "tool_error"):
+                self._metrics.error(outcome)
+            self._metrics.observe_tool(name, elapsed, outcome)
+            log.info(
+                "tool call",
+                extra={"tool": name, "duration_ms": round(elapsed * 1000, 1), "outcome": outcome},
+            )
+            request_id.reset(token)

@@ -11,7 +11,8 @@ import hmac
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from fastmcp import Context, FastMCP
+from fastmcp import FastMCP
+from fastmcp.dependencies import Depends
 from fastmcp.exceptions import ToolError
 from fastmcp.server.dependencies import get_http_headers
 from fastmcp.server.middleware import CallNext, Middleware, MiddlewareContext
@@ -20,11 +21,11 @@ from mcp import types as mt
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
-from schedule_mcp.app import App
 from schedule_mcp.config import Settings
 from schedule_mcp.domain.models import SyncEntity
-from schedule_mcp.services.jobs import JobStatus, RateLimitedError
-from schedule_mcp.tools._boundary import resolve_term, run_tool
+from schedule_mcp.services.jobs import JobService, JobStatus, RateLimitedError
+from schedule_mcp.tools import dependencies
+from schedule_mcp.tools._boundary import ToolRunner, resolve_term
 
 ADMIN_TAG = "admin"
 CollegeCode = Literal[
@@ -100,19 +101,20 @@ def register(mcp: FastMCP) -> None:
             ),
         ],
         university: Annotated[CollegeCode, Field(description="College code, e.g. QNS01.")],
-        ctx: Context,
         force: Annotated[bool, Field(description="Accept a much smaller snapshot.")] = False,
+        jobs: JobService = Depends(dependencies.jobs),
+        runner: ToolRunner = Depends(dependencies.runner),
     ) -> ToolResult:
         """Queue a refresh of stored data (operator only); answers at once with a job id.
 
         Example: entity_type="courses", semester="2026 Fall", university="QNS01".
         """
 
-        async def work(app: App) -> BaseModel:
+        async def work() -> BaseModel:
             term = resolve_term(semester)
             caller = "http" if http_bearer() is not None else "stdio"
             try:
-                job = app.jobs.submit(
+                job = jobs.submit(
                     SyncEntity(entity_type), term.name, university, force=force, caller=caller
                 )
             except RateLimitedError as exc:
@@ -120,13 +122,17 @@ def register(mcp: FastMCP) -> None:
             note = "joined the same job submitted earlier" if job.coalesced else "queued"
             return SyncAccepted(job=job, message=f"{entity_type} sync {note}: {job.job_id}")
 
-        return await run_tool(ctx, "admin_sync", work)
+        return await runner.run("admin_sync", work)
 
     @mcp.tool(annotations=ADMIN_ANNOTATIONS, output_schema=None, tags={ADMIN_TAG})
-    async def admin_clear_cache(ctx: Context) -> ToolResult:
+    async def admin_clear_cache(
+        jobs: JobService = Depends(dependencies.jobs),
+        runner: ToolRunner = Depends(dependencies.runner),
+    ) -> ToolResult:
         """Empty the answer cache (operator only); returns the statistics from before."""
 
-        async def work(app: App) -> BaseModel:
-            return await app.cache.clear()
+        async def work() -> BaseModel:
+            caller = "http" if http_bearer() is not None else "stdio"
+            return await jobs.clear_cache(caller=caller)
 
-        return await run_tool(ctx, "admin_clear_cache", work)
+        return await runner.run("admin_clear_cache", work)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastmcp import Context, FastMCP
+from fastmcp import FastMCP
+from fastmcp.dependencies import Depends
 from fastmcp.exceptions import ResourceError
 
 from schedule_mcp.domain.colleges import COLLEGES
-from schedule_mcp.domain.models import SyncEntity
 from schedule_mcp.errors import ScheduleMCPError
-from schedule_mcp.tools._boundary import app_of, resolve_college
+from schedule_mcp.services.catalog import CatalogService
+from schedule_mcp.services.status import StatusService
+from schedule_mcp.tools import dependencies
+from schedule_mcp.tools._boundary import resolve_college
 
 JSON = "application/json"
 
@@ -22,43 +25,33 @@ def register(mcp: FastMCP) -> None:
         return [{"code": c.code, "name": c.name, "kind": c.kind.value} for c in COLLEGES]
 
     @mcp.resource("schedule://terms/{university}", mime_type=JSON, name="terms")
-    async def terms(university: str, ctx: Context) -> dict[str, Any]:
+    async def terms(
+        university: str, catalog: CatalogService = Depends(dependencies.catalog)
+    ) -> dict[str, Any]:
         """Terms CUNY Global Search currently offers (e.g. 2026 Fall, code 1269)."""
-        app = app_of(ctx)
         try:
             college = resolve_college(university)
-            options = await app.cuny.list_terms()
+            offered = await catalog.offered_terms()
         except ScheduleMCPError as exc:
             raise ResourceError(exc.for_model()) from None
         return {
             "university": college.code,
-            "terms": [{"code": t.code, "name": t.text.removesuffix(" Term")} for t in options],
+            "terms": [{"code": term.code, "name": term.name} for term in offered],
         }
 
     @mcp.resource("schedule://sync-status", mime_type=JSON, name="sync-status")
-    async def sync_status(ctx: Context) -> dict[str, Any]:
+    async def sync_status(status: StatusService = Depends(dependencies.status)) -> dict[str, Any]:
         """Last sync time and status of every stored entity kind, term and college."""
-        app = app_of(ctx)
-        rows = []
-        for entity in SyncEntity:
-            for row in await app.sync.list_all(entity):
-                fresh = await app.freshness.get_sync_metadata(entity, row.semester, row.university)
-                current = fresh or row
-                rows.append(
-                    {
-                        "entity_type": entity.value,
-                        "semester": current.semester,
-                        "university": current.university,
-                        "last_sync": current.last_sync.isoformat() if current.last_sync else None,
-                        "sync_status": current.sync_status.value,
-                        "error_message": current.error_message,
-                        "is_fresh": app.freshness.classify(entity, current.last_sync).value
-                        == "fresh",
-                    }
-                )
+        rows = [
+            {
+                **row.model_dump(mode="json", exclude={"freshness"}),
+                "is_fresh": row.is_fresh,
+            }
+            for row in await status.sync_rows()
+        ]
         return {"entities": rows, "count": len(rows)}
 
     @mcp.resource("schedule://health", mime_type=JSON, name="health")
-    async def health(ctx: Context) -> dict[str, Any]:
+    async def health(status: StatusService = Depends(dependencies.status)) -> dict[str, Any]:
         """Cache hit rate, size and entries; breaker states; database status; tool metrics."""
-        return await app_of(ctx).health()
+        return await status.health()
