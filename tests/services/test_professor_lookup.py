@@ -11,9 +11,9 @@ from schedule_mcp.config import load_settings
 from schedule_mcp.errors import DataNotFoundError, DataStaleError, PopulationError
 from schedule_mcp.services.outcome import REFRESH_PENDING, STALE_REFRESHING, UPSTREAM_UNAVAILABLE
 from schedule_mcp.services.professor_lookup import NO_PROFILE, SEARCH_ONLY
-from schedule_mcp.testing.fake_upstream import FakeUpstream
-from schedule_mcp.testing.fault_server import Fault
 from tests.services.conftest import T0, Clock
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.fault_server import Fault
 
 RMP = "/graphql"
 WEEK, MONTH = 7 * 86400, 30 * 86400
