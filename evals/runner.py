@@ -97,7 +97,7 @@ class Session:
 
     client: Client[Any]
     clock: ShiftClock | None
-    fake: Any = None  # schedule_mcp.testing.fake_upstream.FakeUpstream when upstream="fake"
+    fake: Any = None  # tests.support.fake_upstream.FakeUpstream when upstream="fake"
 
 
 def _base_settings(conversation: Conversation, root: Path) -> dict[str, Any]:
@@ -133,10 +133,11 @@ def _stdio_env(values: dict[str, Any]) -> dict[str, str]:
 @contextlib.asynccontextmanager
 async def open_session(conversation: Conversation, transport: Transport) -> AsyncIterator[Session]:
     """A fresh server (fresh temp data and cache dirs) and a client connected to it."""
+    from tests.support.fake_upstream import FakeUpstream
+
     from schedule_mcp.config import Settings
+    from schedule_mcp.sample.world import load_sample_world
     from schedule_mcp.server import create_server
-    from schedule_mcp.testing.fake_upstream import FakeUpstream
-    from schedule_mcp.upstream.offline import load_sample_world
 
     async with contextlib.AsyncExitStack() as stack:
         root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="smcp-eval-")))
@@ -217,7 +218,7 @@ async def perform(session: Session, step: Step, arguments: dict[str, Any]) -> St
 
 
 def _inject(session: Session, spec: FaultSpec) -> None:
-    from schedule_mcp.testing.fault_server import Fault
+    from tests.support.fault_server import Fault
 
     session.fake.server.inject(
         spec.path,

@@ -9,7 +9,7 @@ from schedule_mcp.config import load_settings
 from schedule_mcp.domain.colleges import get_college
 from schedule_mcp.domain.models import SyncEntity
 from schedule_mcp.domain.terms import parse_term
-from schedule_mcp.upstream.offline import offline_transport
+from schedule_mcp.sample.transport import offline_transport
 
 
 async def test_offline_app_is_wired_and_healthy(tmp_path: Path) -> None:

@@ -101,7 +101,7 @@ def upstream_transport(settings: Settings) -> httpx.AsyncBaseTransport | None:
     """The bundled sample world in offline mode; None (the network) otherwise."""
     if not settings.offline:
         return None
-    from schedule_mcp.upstream.offline import offline_transport
+    from schedule_mcp.sample.transport import offline_transport
 
     return offline_transport(settings=settings)
 

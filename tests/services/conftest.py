@@ -12,8 +12,8 @@ import pytest
 
 from schedule_mcp.app import App, open_app
 from schedule_mcp.config import Settings, load_settings
-from schedule_mcp.testing.fake_upstream import FakeUpstream
-from schedule_mcp.upstream.offline import load_sample_world
+from schedule_mcp.sample.world import load_sample_world
+from tests.support.fake_upstream import FakeUpstream
 
 T0 = datetime(2026, 9, 1, 12, 0, tzinfo=UTC)
 FALL = "2026 Fall"

@@ -12,13 +12,12 @@ from schedule_mcp.domain.freshness import StaleReason
 from schedule_mcp.domain.models import SectionStatus
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.errors import DataNotFoundError
+from schedule_mcp.sample.world import World, load_sample_world
 from schedule_mcp.services.cache import CacheKey
 from schedule_mcp.services.catalog import CoursesAnswer
-from schedule_mcp.testing.fake_upstream import ContentFault, FakeUpstream
-from schedule_mcp.testing.fault_server import Fault
-from schedule_mcp.testing.world import World
-from schedule_mcp.upstream.offline import load_sample_world
 from tests.services.conftest import FALL, Clock
+from tests.support.fake_upstream import ContentFault, FakeUpstream
+from tests.support.fault_server import Fault
 
 QUEENS = find_college("QNS01")
 TERM = parse_term(FALL)

@@ -10,6 +10,7 @@ import pytest
 from schedule_mcp.config import load_settings
 from schedule_mcp.domain.freshness import FreshnessState
 from schedule_mcp.domain.models import CourseSnapshot, Professor, SyncEntity, SyncStatus
+from schedule_mcp.sample.world import load_sample_world
 from schedule_mcp.services.freshness import DataFreshnessService, course_lease_key
 from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.migrate import ensure_schema
@@ -19,7 +20,6 @@ from schedule_mcp.storage.repositories import (
     ProfessorRepository,
     SyncMetadataRepository,
 )
-from schedule_mcp.upstream.offline import load_sample_world
 from tests.services.conftest import FALL, T0, Clock
 
 TTL, SWR, SIE, LEASE = 3600, 86400, 14 * 86400, 120

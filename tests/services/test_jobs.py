@@ -14,9 +14,9 @@ from schedule_mcp.domain.models import SyncEntity, SyncStatus
 from schedule_mcp.domain.terms import parse_term
 from schedule_mcp.errors import InputError
 from schedule_mcp.services.jobs import JobService, RateLimitedError
-from schedule_mcp.testing.fake_upstream import FakeUpstream
-from schedule_mcp.testing.fault_server import FakeClock, Fault
 from tests.services.conftest import FALL, Clock
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.fault_server import FakeClock, Fault
 
 
 def _jobs(app: App, clock: Clock, monotonic: FakeClock, audit: Path | None) -> JobService:

@@ -29,15 +29,15 @@ from schedule_mcp.errors import (
     PopulationError,
     StaleTokenError,
 )
+from schedule_mcp.sample.world import load_sample_world
 from schedule_mcp.services.outcome import DataOutcome, merge_outcomes
 from schedule_mcp.services.population import POLL_INTERVAL, CourseKey, DataPopulationService
 from schedule_mcp.storage.migrate import ensure_schema
 from schedule_mcp.storage.repositories import FencingToken
-from schedule_mcp.testing.fake_upstream import FakeUpstream
-from schedule_mcp.testing.fault_server import Fault
 from schedule_mcp.upstream.cuny import CunyClient
-from schedule_mcp.upstream.offline import load_sample_world
 from tests.services.conftest import CONTROLLER, FALL, T0, AppFactory, Clock
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.fault_server import Fault
 
 TERM = parse_term(FALL)
 TTL, SWR, SIE = 3600, 86400, 14 * 86400

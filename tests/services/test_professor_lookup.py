@@ -11,9 +11,9 @@ from schedule_mcp.config import load_settings
 from schedule_mcp.domain.freshness import StaleReason
 from schedule_mcp.domain.models import ProfessorSource
 from schedule_mcp.errors import DataNotFoundError, DataStaleError, PopulationError
-from schedule_mcp.testing.fake_upstream import FakeUpstream
-from schedule_mcp.testing.fault_server import Fault
 from tests.services.conftest import T0, Clock
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.fault_server import Fault
 
 RMP = "/graphql"
 WEEK, MONTH = 7 * 86400, 30 * 86400

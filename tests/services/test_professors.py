@@ -14,9 +14,9 @@ from schedule_mcp.services.professors import (
     ProfessorReport,
     representative_reviews,
 )
-from schedule_mcp.testing.fake_upstream import FakeUpstream
-from schedule_mcp.testing.fault_server import Fault
 from tests.services.conftest import T0
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.fault_server import Fault
 
 QUEENS = find_college("QNS01")
 RMP = "/graphql"

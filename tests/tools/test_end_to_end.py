@@ -11,10 +11,10 @@ import pytest
 from fastmcp import Client
 from inline_snapshot import snapshot
 
+from schedule_mcp.sample.world import load_sample_world
 from schedule_mcp.server import create_server
-from schedule_mcp.testing.fake_upstream import FakeUpstream
-from schedule_mcp.testing.fault_server import Fault
-from schedule_mcp.upstream.offline import load_sample_world
+from tests.support.fake_upstream import FakeUpstream
+from tests.support.fault_server import Fault
 from tests.tools.conftest import FALL, NOW, error_text
 
 THREE = ["CSCI 212", "MATH 151", "ENGL 110"]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from schedule_mcp.domain.meetings import MeetingTime, Weekday
 from schedule_mcp.domain.models import Course, InstructionMode, Meeting, Section, SectionStatus
 from schedule_mcp.errors import ParseError
-from schedule_mcp.testing.world_render import render_results
+from schedule_mcp.sample.render import render_results
 from schedule_mcp.upstream.cuny_pages import decode_page, parse_detail, parse_results
 from tests.upstream.cuny_helpers import fixture
 

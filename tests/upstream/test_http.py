@@ -16,19 +16,19 @@ import pytest
 
 from schedule_mcp.config import Settings
 from schedule_mcp.errors import UpstreamError
-from schedule_mcp.testing.fault_server import (
-    FakeClock,
-    FakeRequest,
-    FakeResponse,
-    Fault,
-    FaultServer,
-)
 from schedule_mcp.upstream.http import ResilientClient, UpstreamResponse
 from schedule_mcp.upstream.retry import (
     RetryBudget,
     full_jitter_delay,
     parse_retry_after,
     reset_process_retry_budget,
+)
+from tests.support.fault_server import (
+    FakeClock,
+    FakeRequest,
+    FakeResponse,
+    Fault,
+    FaultServer,
 )
 
 RMP = "https://www.ratemyprofessors.com/graphql"

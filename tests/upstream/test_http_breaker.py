@@ -12,15 +12,15 @@ import pytest
 
 from schedule_mcp.config import Settings
 from schedule_mcp.errors import UpstreamError
-from schedule_mcp.testing.fault_server import (
+from schedule_mcp.upstream.breaker import BreakerOpen, CircuitBreaker
+from schedule_mcp.upstream.http import ResilientClient
+from tests.support.fault_server import (
     FakeClock,
     FakeRequest,
     FakeResponse,
     Fault,
     FaultServer,
 )
-from schedule_mcp.upstream.breaker import BreakerOpen, CircuitBreaker
-from schedule_mcp.upstream.http import ResilientClient
 
 
 async def ok(request: FakeRequest) -> FakeResponse:

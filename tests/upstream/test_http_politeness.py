@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from schedule_mcp.config import Settings
-from schedule_mcp.testing.fault_server import FakeClock, FakeRequest, FakeResponse, FaultServer
 from schedule_mcp.upstream.http import USER_AGENT, ResilientClient
 from schedule_mcp.upstream.politeness import HostGate, NotEnoughTime
+from tests.support.fault_server import FakeClock, FakeRequest, FakeResponse, FaultServer
 
 
 class SlowHandler:

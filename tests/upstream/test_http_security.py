@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from schedule_mcp.config import Settings
 from schedule_mcp.errors import UpstreamError
-from schedule_mcp.testing.fault_server import FakeRequest, FakeResponse, FaultServer
 from schedule_mcp.upstream.http import (
     DisallowedURLError,
     ResilientClient,
     allowed_hosts_for,
 )
+from tests.support.fault_server import FakeRequest, FakeResponse, FaultServer
 
 CUNY = "https://globalsearch.cuny.edu/CFGlobalSearchTool"
 RMP = "https://www.ratemyprofessors.com/graphql"

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 import pytest
 
 from schedule_mcp.errors import DataNotFoundError
-from schedule_mcp.testing.fake_upstream import ContentFault, FakeUpstream
+from schedule_mcp.sample.world import load_sample_world
 from schedule_mcp.upstream.http import ResilientClient
-from schedule_mcp.upstream.offline import load_sample_world
 from schedule_mcp.upstream.rmp import RmpClient
 from schedule_mcp.upstream.rmp_parse import RmpAuthError, RmpGraphQLError, node_id
+from tests.support.fake_upstream import ContentFault, FakeUpstream
 
 WORLD = load_sample_world()
 
@@ -118,7 +118,7 @@ async def test_auth_and_graphql_errors_are_typed_and_counted(
 
 async def test_html_instead_of_json_is_a_parse_error(fake: FakeUpstream, rmp: RmpClient) -> None:
     from schedule_mcp.errors import ParseError
-    from schedule_mcp.testing.fault_server import Fault
+    from tests.support.fault_server import Fault
 
     fake.server.inject("/graphql", Fault(body=b"<html>Just a moment...</html>", times=1))
     with pytest.raises(ParseError, match="not JSON"):

@@ -12,8 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schedule_mcp.errors import ParseError
-from schedule_mcp.testing.world import RmpRatingRecord, RmpSchoolRecord, RmpTeacherRecord
-from schedule_mcp.testing.world_render import (
+from schedule_mcp.sample.render import (
     cursor,
     rating_node,
     rating_node_id,
@@ -21,6 +20,7 @@ from schedule_mcp.testing.world_render import (
     teacher_node_id,
     teacher_search_node,
 )
+from schedule_mcp.sample.world import RmpRatingRecord, RmpSchoolRecord, RmpTeacherRecord
 from schedule_mcp.upstream.rmp_parse import (
     RmpGraphQLError,
     decode_json,

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from schedule_mcp.testing.fault_server import (
+from tests.support.fault_server import (
     FakeClock,
     FakeRequest,
     FakeResponse,

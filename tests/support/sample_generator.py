@@ -1,8 +1,9 @@
 """The seeded generator of the offline sample world (2026 Fall at QNS01, HTR01, BAR01).
 
-`python -m schedule_mcp.testing.world_sample` rewrites `schedule_mcp/data/snapshot/*.json`;
-the committed JSON is the source of truth for offline mode and a test checks it still
-matches this generator. Instructors are fictional (invented surnames); the RMP ids of
+`python -m tests.support.sample_generator` (from the repository root) rewrites
+`src/schedule_mcp/data/snapshot/*.json`; the committed JSON is the source of truth for
+offline mode (`schedule_mcp.sample.world.load_sample_world`), and a test checks it still
+matches this generator. Not needed at run time, so it is not shipped. Instructors are fictional (invented surnames); the RMP ids of
 Baruch (222), CCNY (224, duplicate 18817) and Hunter (226) are the confirmed ones of
 reference §3.6, Queens' are made up (9000xx).
 """
@@ -26,7 +27,7 @@ from schedule_mcp.domain.models import (
     SectionStatus,
 )
 from schedule_mcp.domain.terms import Season, Term
-from schedule_mcp.testing.world import (
+from schedule_mcp.sample.world import (
     RmpRatingRecord,
     RmpSchoolRecord,
     RmpTeacherRecord,
@@ -431,7 +432,7 @@ def _build_course(
 
 
 def _rmp_date(rng: random.Random) -> str:
-    moment = datetime(2019, 1, 1) + timedelta(seconds=rng.randint(0, 7 * 365 * 86400))  # noqa: DTZ001
+    moment = datetime(2019, 1, 1) + timedelta(seconds=rng.randint(0, 7 * 365 * 86400))
     return moment.strftime("%Y-%m-%d %H:%M:%S") + " +0000 UTC"
 
 
@@ -651,9 +652,13 @@ def generate_world(seed: int = SAMPLE_SEED) -> World:
     )
 
 
+SNAPSHOT_SOURCE = Path(__file__).resolve().parents[2] / "src" / "schedule_mcp" / "data" / "snapshot"
+"""The committed snapshot folder of this checkout (what `write_snapshot` rewrites)."""
+
+
 def write_snapshot(directory: Path | None = None, seed: int = SAMPLE_SEED) -> list[Path]:
     """Regenerate the committed offline world JSON files; returns the paths written."""
-    target = directory or Path(__file__).resolve().parent.parent / "data" / "snapshot"
+    target = directory or SNAPSHOT_SOURCE
     target.mkdir(parents=True, exist_ok=True)
     world = generate_world(seed)
     paths = [target / "cuny.json", target / "rmp.json"]
@@ -664,4 +669,4 @@ def write_snapshot(directory: Path | None = None, seed: int = SAMPLE_SEED) -> li
 
 if __name__ == "__main__":
     for written in write_snapshot():
-        print(f"wrote {written} ({written.stat().st_size} bytes)")  # noqa: T201
+        print(f"wrote {written} ({written.stat().st_size} bytes)")

@@ -1,23 +1,24 @@
 """Render world data in the documented upstream shapes: Global Search HTML pages
 (reference upstream-formats §2.7-2.10) and RMP GraphQL JSON nodes (§3.4).
 
-The fake sites, the offline transport and the round-trip property tests all use these
-renderers, so the real parsers are exercised against exactly one documented shape.
+The sample sites (offline mode), the loopback fakes of the tests and the round-trip
+property tests all use these renderers, so the real parsers are exercised against exactly
+one documented shape.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import html
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from schedule_mcp.domain.meetings import render_meeting_time
 from schedule_mcp.domain.models import Course, Meeting, Section, SectionStatus
 from schedule_mcp.domain.terms import Term
-from schedule_mcp.testing.world import RmpRatingRecord, RmpSchoolRecord, RmpTeacherRecord
+from schedule_mcp.sample.world import RmpRatingRecord, RmpSchoolRecord, RmpTeacherRecord
 
 SESSION_CODES = {"Regular": "1"}
 
@@ -37,15 +38,17 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-@dataclass(frozen=True)
-class ResultsVariant:
-    """Content faults for the results page (RES-11); the default is the documented shape."""
+def b64decode(value: str) -> str:
+    """The text `b64` encoded, or "" for anything that is not base64 of UTF-8."""
+    try:
+        return base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
 
-    table_class: str = "classinfo"
-    heading_class: str = "testing_msg"
-    drop_table: bool = False
-    extra_column: bool = False
-    count_delta: int = 0
+
+def html_page(body: str) -> str:
+    """`body` inside the Global Search page frame (ISO-8859-1 meta, title)."""
+    return f"{_PAGE_HEAD}{body}{_PAGE_TAIL}"
 
 
 # --------------------------------------------------------------------------- CUNY pages
@@ -129,9 +132,7 @@ def detail_query(section: Section, term_code: int, institution_name: str) -> str
     )
 
 
-def render_row(
-    section: Section, term_code: int, institution_name: str, variant: ResultsVariant
-) -> str:
+def render_row(section: Section, term_code: int, institution_name: str) -> str:
     meetings = section.meetings or [Meeting()]
     icon, title = _STATUS_IMG[section.status]
     href = "CFSearchToolController?" + detail_query(section, term_code, institution_name)
@@ -149,8 +150,6 @@ def render_row(
         ),
         ("Course Topic", _e(section.topic)),
     ]
-    if variant.extra_column:
-        cells.insert(5, ("Seats", "12"))
     tds = "\n".join(f'<td data-label="{label}">{value}</td>' for label, value in cells)
     return f"<tr>\n{tds}\n</tr>"
 
@@ -168,49 +167,36 @@ _HEADERS = (
 )
 
 
-def render_course_block(
-    index: int,
-    course: Course,
-    institution_name: str,
-    variant: ResultsVariant,
-) -> str:
+def render_course_block(index: int, course: Course, institution_name: str) -> str:
     heading = (
-        f"<div class=\"{variant.heading_class}\"><span>&nbsp;<a id='imageDivLink{index}' "
+        f"<div class=\"testing_msg\"><span>&nbsp;<a id='imageDivLink{index}' "
         f"href=\"javascript:toggleDiv('contentDivImg{index}', 'imageDivLink{index}');\">"
         '<img src="images/expand.png" alt="+"></a>'
         f"&nbsp;{_e(course.code)} - {_e(course.title)}</span></div>"
     )
-    if variant.drop_table:
-        return f'{heading}\n<div id="contentDivImg{index}"><p>No listing</p></div>'
     rows = "\n".join(
-        render_row(section, course.term_code, institution_name, variant)
-        for section in course.sections
+        render_row(section, course.term_code, institution_name) for section in course.sections
     )
     head = "".join(f"<th>{_e(label)}</th>" for label in _HEADERS)
     return (
         f"{heading}\n"
         f'<div id="contentDivImg{index}">\n'
-        f'<table class="{variant.table_class}" border="0" width="100%">\n'
+        '<table class="classinfo" border="0" width="100%">\n'
         f"<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n</div>"
     )
 
 
-def render_results(
-    institution_name: str,
-    courses: Sequence[Course],
-    variant: ResultsVariant | None = None,
-) -> str:
+def render_results(institution_name: str, courses: Sequence[Course]) -> str:
     """The results page (§2.9): count line, institution block, one block per course."""
-    variant = variant or ResultsVariant()
-    count = sum(len(course.sections) for course in courses) + variant.count_delta
+    count = sum(len(course.sections) for course in courses)
     blocks = "\n".join(
-        render_course_block(index, course, institution_name, variant)
+        render_course_block(index, course, institution_name)
         for index, course in enumerate(courses, start=1)
     )
     body = ""
     if courses:
         body = (
-            f'<div class="{variant.heading_class}"><span><a id="imageDivLink_inst0" '
+            '<div class="testing_msg"><span><a id="imageDivLink_inst0" '
             "href=\"javascript:toggleDiv('contentDivImg_inst0', 'imageDivLink_inst0');\">"
             f'<img src="images/expand.png" alt="+"></a>&nbsp;{_e(institution_name)}</span></div>\n'
             f'<div id="contentDivImg_inst0">\n{blocks}\n</div>'
@@ -264,22 +250,6 @@ def render_detail(course: Course, section: Section) -> str:
         for key, value in spans
     )
     return f'{_PAGE_HEAD}<div id="class_details">\n{body}\n</div>{_PAGE_TAIL}'
-
-
-def render_maintenance() -> str:
-    return (
-        f"{_PAGE_HEAD}<h1>Scheduled Maintenance</h1>"
-        "<p>CUNY Global Class Search is currently unavailable due to scheduled maintenance. "
-        f"Please try again later.</p>{_PAGE_TAIL}"
-    )
-
-
-def render_login() -> str:
-    return (
-        f'{_PAGE_HEAD}<h1>CUNYfirst Login</h1><form action="/oam/server/auth_cred_submit" '
-        'method="post"><input name="usernameH"><input type="password" name="password">'
-        f'<div class="g-recaptcha"></div></form>{_PAGE_TAIL}'
-    )
 
 
 # --------------------------------------------------------------------------- RMP nodes

@@ -6,6 +6,10 @@ a TCP reset mid-body, an oversize body, scripted status/headers. It counts reque
 path, the high-water mark of requests in flight and each request's start time, so tests
 can assert retries, politeness and breaker behaviour over real loopback sockets.
 Every response carries ``Connection: close`` (one request per connection).
+
+Handlers speak the sample sites' exchange types (`schedule_mcp.sample.exchange`), so the
+product's sample sites plug in unchanged; `FakeRequest`/`FakeResponse`/`Handler` are those
+types under the names the tests use.
 """
 
 from __future__ import annotations
@@ -14,56 +18,22 @@ import asyncio
 import collections
 import contextlib
 import http
-import json as jsonlib
 import socket
 import struct
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from schedule_mcp.sample.exchange import SiteHandler, SiteRequest, SiteResponse
 
 _MAX_HEAD = 64 * 1024
 _CHUNK = 64 * 1024
 
 
-@dataclass
-class FakeRequest:
-    """One request as the server received it; header names are lower-case."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]
-    body: bytes
-
-    def form(self) -> dict[str, list[str]]:
-        """The urlencoded body as a dict of value lists."""
-        return urllib.parse.parse_qs(self.body.decode("latin-1"), keep_blank_values=True)
-
-    def json(self) -> Any:
-        return jsonlib.loads(self.body)
-
-    def cookies(self) -> dict[str, str]:
-        """Cookies from the ``Cookie`` header (name -> value)."""
-        result: dict[str, str] = {}
-        for part in self.headers.get("cookie", "").split(";"):
-            name, sep, value = part.strip().partition("=")
-            if sep and name:
-                result[name] = value
-        return result
-
-
-@dataclass
-class FakeResponse:
-    """What a handler answers; headers may repeat when given as a list of pairs."""
-
-    status: int = 200
-    headers: dict[str, str] | list[tuple[str, str]] = field(default_factory=dict)
-    body: bytes = b""
-
-
-Handler = Callable[[FakeRequest], Awaitable[FakeResponse]]
+FakeRequest = SiteRequest
+FakeResponse = SiteResponse
+Handler = SiteHandler
 
 
 @dataclass
@@ -256,7 +226,7 @@ class FaultServer:
             if fault.headers:
                 response = FakeResponse(
                     response.status,
-                    [*_pairs(response.headers), *fault.headers.items()],
+                    [*response.header_pairs(), *fault.headers.items()],
                     response.body,
                 )
             if fault.body is not None:
@@ -304,17 +274,13 @@ class FaultServer:
             await writer.drain()
 
 
-def _pairs(headers: dict[str, str] | list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return list(headers.items()) if isinstance(headers, dict) else list(headers)
-
-
 def _head(response: FakeResponse, length: int | None) -> bytes:
     try:
         reason = http.HTTPStatus(response.status).phrase
     except ValueError:
         reason = "Unknown"
     lines = [f"HTTP/1.1 {response.status} {reason}"]
-    for name, value in _pairs(response.headers):
+    for name, value in response.header_pairs():
         if name.lower() not in ("content-length", "connection", "transfer-encoding"):
             lines.append(f"{name}: {value}")
     if length is not None:

@@ -1,4 +1,5 @@
-"""The fake sites behave like the documented ones (session, field order, shapes, faults)."""
+"""The sample sites behave like the documented ones (session, field order, shapes), served
+in-process through the offline transport."""
 
 from __future__ import annotations
 
@@ -10,24 +11,23 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from schedule_mcp.testing.fake_upstream import STEP2_ORDER, ContentFault, FakeUpstream
+from schedule_mcp.config import Settings
+from schedule_mcp.sample.cuny_site import MAX_SESSIONS, STEP2_ORDER, CunySite
+from schedule_mcp.sample.exchange import SiteRequest
+from schedule_mcp.sample.transport import offline_transport
+from schedule_mcp.sample.world import load_sample_world
 from schedule_mcp.upstream.cuny import step1_form, step2_form
 from schedule_mcp.upstream.cuny_pages import SubjectOption, TermOption, parse_count, parse_subjects
-from schedule_mcp.upstream.offline import load_sample_world
 
 WORLD = load_sample_world()
 CMSC = SubjectOption("CMSC", "Computer Science")
+SETTINGS = Settings()
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(WORLD) as upstream:
-        yield upstream
-
-
-@pytest.fixture
-async def http(fake: FakeUpstream) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=fake.cuny_url + "/") as client:
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    transport = offline_transport(WORLD, SETTINGS)
+    async with httpx.AsyncClient(transport=transport, base_url=SETTINGS.cuny_url + "/") as client:
         yield client
 
 
@@ -75,62 +75,60 @@ async def test_step2_field_order_and_time_operators_matter(http: httpx.AsyncClie
     assert (await post(http, no_time, cookie)).status_code == 500
 
 
-async def test_unknown_paths_are_404(http: httpx.AsyncClient, fake: FakeUpstream) -> None:
+async def test_unknown_paths_are_404(http: httpx.AsyncClient) -> None:
     assert (await http.get("admin.jsp")).status_code == 404
-    assert fake.requests("/CFGlobalSearchTool/admin.jsp") == 1
 
 
-async def test_content_faults_apply_once_when_counted(
-    http: httpx.AsyncClient, fake: FakeUpstream
-) -> None:
-    fake.cuny.set_fault(ContentFault.MAINTENANCE, times=1)
-    assert "Maintenance" in (await http.get("search.jsp")).text
-    assert "JSESSIONID" in (await http.get("search.jsp")).headers["set-cookie"]
+async def test_sessions_are_bounded_oldest_first() -> None:
+    site = CunySite(WORLD)
+    landing = SiteRequest("GET", f"{site.base_path}/search.jsp", {}, {}, b"")
+    cookies = [(await site(landing)).header_pairs()[-1][1] for _ in range(MAX_SESSIONS + 2)]
+    tokens = [cookie.split(";", 1)[0].removeprefix("JSESSIONID=") for cookie in cookies]
+    assert len(site.sessions) == MAX_SESSIONS
+    assert list(site.sessions) == tokens[2:]
 
 
-async def graphql(fake: FakeUpstream, query: str, variables: dict[str, object]) -> httpx.Response:
-    async with httpx.AsyncClient() as client:
-        return await client.post(fake.rmp_url, json={"query": query, "variables": variables})
+async def graphql(query: str, variables: dict[str, object]) -> httpx.Response:
+    async with httpx.AsyncClient(transport=offline_transport(WORLD, SETTINGS)) as client:
+        return await client.post(SETTINGS.rmp_url, json={"query": query, "variables": variables})
 
 
-async def test_rmp_roots_follow_the_alias(fake: FakeUpstream) -> None:
+async def test_rmp_roots_follow_the_alias() -> None:
     aliased = await graphql(
-        fake,
         "query { search: newSearch { schools(query: $q) { edges } } }",
         {"query": {"text": "Baruch"}},
     )
     plain = await graphql(
-        fake, "query { newSearch { schools(query: $q) { edges } } }", {"query": {"text": "Baruch"}}
+        "query { newSearch { schools(query: $q) { edges } } }", {"query": {"text": "Baruch"}}
     )
     assert "search" in aliased.json()["data"] and "newSearch" in plain.json()["data"]
     node = plain.json()["data"]["newSearch"]["schools"]["edges"][0]["node"]
     assert (node["legacyId"], node["id"]) == (222, "U2Nob29sLTIyMg==")
 
 
-async def test_rmp_teacher_pagination_and_fallback(fake: FakeUpstream) -> None:
+async def test_rmp_teacher_pagination_and_fallback() -> None:
     school = base64.b64encode(b"School-900001").decode()
     query = 'query { search: newSearch { teachers(query: $query, first: 8, after: "") { edges } } }'
-    first = (await graphql(fake, query, {"query": {"text": "", "schoolID": school}})).json()
+    first = (await graphql(query, {"query": {"text": "", "schoolID": school}})).json()
     teachers = first["data"]["search"]["teachers"]
     assert len(teachers["edges"]) == 8 and teachers["pageInfo"]["hasNextPage"]
     assert {e["node"]["school"]["id"] for e in teachers["edges"]} == {school}
     fallback = (
-        await graphql(
-            fake, query, {"query": {"text": "Zzyzx", "schoolID": school, "fallback": True}}
-        )
+        await graphql(query, {"query": {"text": "Zzyzx", "schoolID": school, "fallback": True}})
     ).json()
     found = fallback["data"]["search"]["teachers"]
     assert found["didFallback"] is True
     assert school not in {e["node"]["school"]["id"] for e in found["edges"]}
 
 
-async def test_rmp_auth_requirement_and_bad_requests(fake: FakeUpstream) -> None:
-    fake.rmp.require_auth = True
-    assert (await graphql(fake, "query { node(id: $id) { id } }", {})).status_code == 401
-    async with httpx.AsyncClient() as client:
-        assert (await client.get(fake.rmp_url)).status_code == 405
-        bad = await client.post(
-            fake.rmp_url, content=b"{", headers={"Authorization": "Basic dGVzdDp0ZXN0"}
-        )
-    assert bad.status_code == 400
-    assert json.loads(bad.content)["errors"]
+async def test_rmp_bad_requests() -> None:
+    async with httpx.AsyncClient(transport=offline_transport(WORLD, SETTINGS)) as client:
+        assert (await client.get(SETTINGS.rmp_url)).status_code == 405
+        bad = await client.post(SETTINGS.rmp_url, content=b"{")
+        no_query = await client.post(SETTINGS.rmp_url, json={"variables": {}})
+        unknown = await client.post(SETTINGS.rmp_url, json={"query": "query { viewer { id } }"})
+    assert bad.status_code == 400 and json.loads(bad.content)["errors"]
+    assert no_query.status_code == 400
+    assert unknown.json()["errors"][0]["message"] == "Cannot query field on type Query"
+    invalid = await graphql("query { node(id: $id) { id } }", {"id": "not-an-id"})
+    assert invalid.json() == {"errors": [{"message": "Invalid ID", "path": ["node"]}], "data": None}

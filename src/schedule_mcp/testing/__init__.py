@@ -1,1 +1,0 @@
-"""Test support shipped with the package: the loopback fault-injecting upstream and fakes."""
