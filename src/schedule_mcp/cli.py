@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from schedule_mcp.logging import configure_logging
+    from schedule_mcp.json_logs import configure_logging
     from schedule_mcp.server import create_server
 
     configure_logging(settings.log_level, log_file=settings.log_file)

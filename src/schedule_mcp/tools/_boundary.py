@@ -20,7 +20,7 @@ from schedule_mcp.app import App
 from schedule_mcp.domain.colleges import College, CollegeError, find_college
 from schedule_mcp.domain.terms import Term, TermError, parse_term
 from schedule_mcp.errors import InputError, ScheduleMCPError
-from schedule_mcp.logging import request_id
+from schedule_mcp.json_logs import request_id
 
 log = logging.getLogger("schedule_mcp.tools")
 P = ParamSpec("P")

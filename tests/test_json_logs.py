@@ -3,7 +3,7 @@ import json
 import logging
 from pathlib import Path
 
-from schedule_mcp.logging import configure_logging, request_id
+from schedule_mcp.json_logs import configure_logging, request_id
 
 
 def test_logs_are_json_lines_with_extras_and_request_id(tmp_path: Path) -> None:
