@@ -111,7 +111,7 @@ def test_serve_http_binds_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -
         seen.update(kwargs)
 
     monkeypatch.setattr(FastMCP, "run_http_async", fake_run)
-    monkeypatch.setattr("schedule_mcp.logging.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("schedule_mcp.json_logs.configure_logging", lambda *a, **k: None)
     assert cli.main(["serve", "--http", "--offline"]) == 0
     assert seen["host"] == "127.0.0.1"
     assert seen["port"] == 8765
@@ -126,7 +126,7 @@ def test_serve_public_without_token_exits_nonzero(
         raise AssertionError("must not start")
 
     monkeypatch.setattr(FastMCP, "run_http_async", never)
-    monkeypatch.setattr("schedule_mcp.logging.configure_logging", lambda *a, **k: None)
+    monkeypatch.setattr("schedule_mcp.json_logs.configure_logging", lambda *a, **k: None)
     with pytest.raises(SystemExit) as caught:
         cli.main(["serve", "--http", "--host", "0.0.0.0", "--offline"])
     assert caught.value.code != 0

@@ -20,7 +20,7 @@ from fastmcp import Client
 
 from schedule_mcp import __version__
 from schedule_mcp.config import ENV_PREFIX, Settings, load_settings
-from schedule_mcp.logging import configure_logging
+from schedule_mcp.json_logs import configure_logging
 from schedule_mcp.server import create_server
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from schedule_mcp.domain.colleges import College, CollegeError, find_college
 from schedule_mcp.domain.terms import Term, TermError, parse_term
 from schedule_mcp.errors import InputError, ScheduleMCPError
-from schedule_mcp.logging import request_id
+from schedule_mcp.json_logs import request_id
 from schedule_mcp.services.budget import data_budget
 from schedule_mcp.services.metrics import Metrics
 

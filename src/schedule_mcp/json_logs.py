@@ -42,16 +42,27 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(
-    level: str = "INFO", *, log_file: Path | None = None, stream: TextIO | None = None
+    level: str = "INFO",
+    *,
+    log_file: Path | None = None,
+    stream: TextIO | None = None,
+    console: bool = True,
 ) -> None:
-    """Route every logger to stderr as JSON lines (and optionally a rotating file)."""
+    """Route every logger to stderr as JSON lines (and optionally a rotating file).
+
+    With `console=False` nothing reaches stderr (the CLI's default: the user sees one error
+    line, not the library's warnings); records still go to `log_file` when one is set.
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
-    console = logging.StreamHandler(stream or sys.stderr)
-    console.setFormatter(JsonFormatter())
-    root.addHandler(console)
+    # A NullHandler keeps logging's last-resort handler from printing bare messages.
+    terminal: logging.Handler = (
+        logging.StreamHandler(stream or sys.stderr) if console else logging.NullHandler()
+    )
+    terminal.setFormatter(JsonFormatter())
+    root.addHandler(terminal)
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         rotating = logging.handlers.RotatingFileHandler(

@@ -1,0 +1,131 @@
+"""`schedule-mcp plan` over the offline sample world."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+
+from schedule_mcp import cli
+from tests.cli.helpers import COURSES, PLAN, cart, row_of
+
+
+def test_plan_prints_a_grid(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([*PLAN, *COURSES]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Best schedule at Queens College (QNS01), 2026 Fall")
+    header = next(line for line in out.splitlines() if "Mon" in line)
+    assert header.split() == ["Mon", "Tue", "Wed", "Thu", "Fri"]
+    numbers = cart(out)
+    assert len(numbers) == 3
+    for number, course in zip(numbers, COURSES, strict=True):
+        assert course in row_of(out, number)
+    assert "Alternatives:" in out
+    assert "data: snapshot" in out
+
+
+def test_plan_writes_a_calendar(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ics = tmp_path / "fall.ics"
+    assert cli.main([*PLAN, "--ics", str(ics), *COURSES]) == 0
+    out = capsys.readouterr().out
+    assert f"calendar written to {ics}" in out
+    calendar = Calendar.from_ical(ics.read_bytes())
+    events = list(calendar.walk("VEVENT"))
+    assert events
+    summaries = " ".join(str(e.get("SUMMARY")) for e in events)
+    assert any(course in summaries for course in COURSES)
+    assert all(e.get("RRULE") for e in events)
+
+
+def meeting_days(out: str) -> list[str]:
+    """The days of each section row of the table ("TuTh", "MoWe", "online")."""
+    rows = [line for line in out.splitlines() if re.match(r"│ \d{5} ", line)]
+    return [row.split("│")[-2].split()[0] for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("days_off", "absent"),
+    [
+        (["--days-off", "Fri"], {"Fr"}),
+        (["--days-off", "Mon,Fri"], {"Mo", "Fr"}),
+        (["--days-off", "Fri", "--days-off", "Mon"], {"Mo", "Fr"}),
+    ],
+)
+def test_days_off_before_the_course_codes(
+    days_off: list[str], absent: set[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main([*PLAN, "CSCI 212", "MATH 151"]) == 0
+    assert "Fr" in meeting_days(capsys.readouterr().out)  # so the check below can fail
+    assert cli.main([*PLAN, *days_off, "CSCI 212", "MATH 151"]) == 0
+    out = capsys.readouterr().out
+    assert len(cart(out)) == 2
+    days = meeting_days(out)
+    assert not [day for day in days if any(token in day for token in absent)], days
+
+
+def test_a_block_keeps_its_commas(capsys: pytest.CaptureFixture[str]) -> None:
+    """A block's days may be written "Tu,Th": --block is never split on commas."""
+    assert cli.main([*PLAN, "CSCI 212"]) == 0
+    assert meeting_days(capsys.readouterr().out) == ["TuTh"]
+    assert cli.main([*PLAN, "--block", "Tu,Th 8am-11am gym", "CSCI 212"]) == 0
+    [days] = meeting_days(capsys.readouterr().out)
+    assert "Tu" not in days and "Th" not in days, days
+
+
+def test_unknown_course_is_one_line_naming_cli_commands(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert cli.main([*PLAN, "CSCI 999"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.splitlines()
+    assert line.startswith("schedule-mcp: no sections for CSCI 999 in 2026 Fall.")
+    assert '"schedule-mcp search QUERY --college C --term T"' in line
+    assert "search_courses" not in line
+
+
+@pytest.mark.parametrize(
+    ("flag", "env"), [(["--verbose"], None), ([], "WARNING")], ids=["verbose", "log-level"]
+)
+def test_logs_are_json_lines_when_asked_for(
+    flag: list[str],
+    env: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if env:
+        monkeypatch.setenv("SCHEDULE_MCP_LOG_LEVEL", env)
+    assert cli.main([*PLAN, *flag, "XYZ 212"]) == 1
+    *logs, error = capsys.readouterr().err.splitlines()
+    events = [json.loads(line)["event"] for line in logs]
+    assert "course sync failed" in events
+    assert error.startswith("schedule-mcp: subject XYZ is not offered")
+
+
+@pytest.mark.parametrize(
+    "where", [["--college", "BKL01"], ["--college", "QNS01", "STA 2000@Brooklyn"]]
+)
+def test_offline_names_the_sample_colleges(
+    where: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["plan", "--offline", "--term", "2026 Fall", *where, "CSCI 212"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "schedule-mcp: the offline sample world has only QNS01, HTR01 and BAR01, not BKL01; "
+        "drop offline mode to ask CUNY"
+    ]
+
+
+def test_a_spinner_runs_on_a_terminal_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich then treats the captured stderr as a tty
+    assert cli.main([*PLAN, "CSCI 212"]) == 0
+    assert "planning at QNS01, 2026 Fall" in capsys.readouterr().err
+
+
+def test_no_spinner_when_stderr_is_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([*PLAN, "CSCI 212"]) == 0
+    assert capsys.readouterr().err == ""
