@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -21,13 +20,9 @@ from schedule_mcp.storage.tables import leases
 EXPIRES = datetime(2030, 1, 1, tzinfo=UTC)
 
 
-async def increment(database: Database, key: str, holder: str) -> float:
-    """Read the counter (the `token` column), then write counter + 1: a lost update if unserialised.
-
-    Returns the transaction time: from holding the write transaction to its commit.
-    """
+async def increment(database: Database, key: str, holder: str) -> None:
+    """Read the counter (the `token` column), then write counter + 1: a lost update if unserialised."""
     async with database.write_session() as connection:
-        started = time.perf_counter()
         current = (
             await connection.execute(select(leases.c.token).where(leases.c.key == key))
         ).scalar_one_or_none()
@@ -41,19 +36,17 @@ async def increment(database: Database, key: str, holder: str) -> float:
                 set_={"token": statement.excluded.token, "holder": statement.excluded.holder},
             )
         )
-    return time.perf_counter() - started
 
 
 async def main(url: str, process: str, tasks: int, iterations: int, keys: int) -> None:
     database = Database.from_url(url)
     errors: list[str] = []
-    latencies: list[float] = []
 
     async def worker(task: int) -> None:
         for iteration in range(iterations):
             key = f"counter-{(iteration + task) % keys}"
             try:
-                latencies.append(await increment(database, key, f"{process}/{task}"))
+                await increment(database, key, f"{process}/{task}")
             except Exception as exc:
                 errors.append(f"{type(exc).__name__}: {exc}"[:300])
 
@@ -61,7 +54,7 @@ async def main(url: str, process: str, tasks: int, iterations: int, keys: int) -
         await asyncio.gather(*(worker(task) for task in range(tasks)))
     finally:
         await database.dispose()
-    print(json.dumps({"errors": errors, "latencies": latencies}))
+    print(json.dumps({"errors": errors}))
 
 
 if __name__ == "__main__":

