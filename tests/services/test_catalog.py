@@ -11,7 +11,7 @@ from schedule_mcp.domain.colleges import find_college
 from schedule_mcp.domain.models import SectionStatus
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.errors import DataNotFoundError
-from schedule_mcp.services.cache import CacheKey
+from schedule_mcp.services.answer_cache import CacheKey
 from schedule_mcp.services.catalog import CoursesAnswer
 from schedule_mcp.services.outcome import UPSTREAM_UNAVAILABLE
 from schedule_mcp.testing.fake_upstream import ContentFault, FakeUpstream
