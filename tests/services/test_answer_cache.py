@@ -327,6 +327,24 @@ async def test_a_locked_disk_degrades_reads_and_writes_but_not_invalidation(
     assert await cache.get("x", key("a")) == 1
 
 
+async def test_invalidation_holds_when_only_dropping_old_rows_fails(
+    make: Factory, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = make(disk_timeout=0.05)
+    await cache.set("x", key("a"), "old")
+    holder = sqlite3.connect(cache.store.directory / "cache.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the answers' disk is busy, the generations' is not
+    try:
+        with caplog.at_level(logging.WARNING):
+            await cache.invalidate(SEM, UNI)
+        assert any("not dropped" in r.getMessage() for r in caplog.records)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert await cache.get("x", key("a")) is None  # the old row is unreachable anyway
+    assert (await cache.stats()).entries == 1  # and left for LRU/TTL to remove
+
+
 async def test_an_unreadable_generation_is_a_miss_not_an_error(
     make: Factory, clock: SecondsClock, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -139,14 +139,20 @@ class AnswerCache:
     async def invalidate(self, semester: str | None, university: str) -> int:
         """Move the scope to a new generation (call only after a snapshot commit); returns it.
 
-        Unlike reads and writes, a disk error here is raised: the caller must know that
-        coherence could not be guaranteed.
+        Unlike reads and writes, a disk error moving the generation is raised: the caller
+        must know that coherence could not be guaranteed. Dropping the old generation's
+        rows afterwards is housekeeping (nobody can read them): a failure there is logged.
         """
         scope = (semester, university)
         old, new = await self.generations.advance(scope)
         self._remember(scope, new)
         self._invalidations += 1
-        dropped = 0 if old is None else await self.store.evict(generation_tag(scope, old))
+        dropped = 0
+        if old is not None:
+            try:
+                dropped = await self.store.evict(generation_tag(scope, old))
+            except DISK_ERRORS as exc:
+                log.warning("cache rows of %s/%s generation %s not dropped: %s", *scope, old, exc)
         log.info(
             "cache invalidated %s/%s: generation %s -> %s, %d entries dropped",
             semester,
