@@ -21,7 +21,7 @@ from schedule_mcp.domain.colleges import get_college
 from schedule_mcp.domain.freshness import DataSource
 from schedule_mcp.domain.models import SyncEntity
 from schedule_mcp.domain.terms import Term, parse_term
-from schedule_mcp.services.cache import CacheManager
+from schedule_mcp.services.answer_cache import AnswerCache
 from schedule_mcp.services.catalog import CatalogService
 from schedule_mcp.services.freshness import DataFreshnessService
 from schedule_mcp.services.jobs import JobService
@@ -58,7 +58,7 @@ class App:
     professors_repo: ProfessorRepository
     sync: SyncMetadataRepository
     leases: LeaseRepository
-    cache: CacheManager
+    cache: AnswerCache
     cuny_http: ResilientClient
     rmp_http: ResilientClient
     cuny: CunyClient
@@ -130,11 +130,7 @@ async def open_app(
     database = storage.database
     courses, professors_repo = storage.courses, storage.professors
     sync, leases = storage.sync, storage.leases
-    cache = CacheManager.from_settings(
-        settings,
-        low_hit_rate=settings.low_hit_rate_warning,
-        memory_entries=settings.cache_memory_entries,
-    )
+    cache = AnswerCache.from_settings(settings)
     metrics = Metrics(error_rate_warning=settings.error_rate_warning)
     cuny_http = ResilientClient(settings.cuny_url, settings, transport=transport, name="cuny")
     rmp_http = ResilientClient(settings.rmp_url, settings, transport=transport, name="rmp")

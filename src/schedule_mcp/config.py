@@ -43,7 +43,6 @@ class Settings(BaseSettings):
         default=None, description="Disk cache directory; default the platform user cache dir."
     )
     cache_size_limit: int = Field(default=10 * 2**20, gt=0, description="Disk cache bytes.")
-    cache_entry_limit: int = Field(default=1000, gt=0, description="Disk cache entries.")
     low_hit_rate_warning: float = Field(
         default=0.5, ge=0, le=1, description="Warn when the answer cache hit rate stays below this."
     )

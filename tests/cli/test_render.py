@@ -22,7 +22,7 @@ from schedule_mcp.domain.freshness import FreshnessState
 from schedule_mcp.domain.meetings import Weekday, format_clock
 from schedule_mcp.domain.models import SyncEntity, SyncStatus
 from schedule_mcp.domain.terms import parse_term
-from schedule_mcp.services.cache import CacheStats
+from schedule_mcp.services.answer_cache import CacheStats
 from schedule_mcp.services.planner import PlanAnswer
 from schedule_mcp.services.status import SyncRow
 from schedule_mcp.services.wish import Wish

@@ -13,7 +13,7 @@ from schedule_mcp.domain.models import SectionStatus
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.errors import DataNotFoundError
 from schedule_mcp.sample.world import World, load_sample_world
-from schedule_mcp.services.cache import CacheKey
+from schedule_mcp.services.answer_cache import CacheKey
 from schedule_mcp.services.catalog import CoursesAnswer
 from tests.services.conftest import FALL, Clock
 from tests.support.fake_upstream import ContentFault, FakeUpstream

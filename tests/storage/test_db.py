@@ -62,12 +62,15 @@ async def test_every_pooled_connection_has_the_pragmas(
     assert seen == [expected] * 7
 
 
-async def read_then_write(database: Database, *, immediate: bool, delay: float) -> None:
-    """Read a value, wait (another connection commits meanwhile), then write."""
+async def read_then_write(
+    database: Database, *, immediate: bool, read_done: asyncio.Event, may_write: asyncio.Event
+) -> None:
+    """Read a value, wait until told (another connection writes meanwhile), then write."""
     session = database.write_session() if immediate else database.read_session()
     async with session as connection:
         await connection.execute(text("SELECT count(*) FROM leases"))
-        await asyncio.sleep(delay)
+        read_done.set()
+        await may_write.wait()
         await connection.execute(
             text("UPDATE leases SET holder = 'reader' WHERE key = 'k'"),
         )
@@ -79,14 +82,30 @@ async def commit_a_write(database: Database) -> None:
 
 
 async def race(url: str, *, immediate: bool) -> None:
-    """Two databases (as two processes would have): a read-then-write races a plain write."""
+    """Two databases (as two processes would have): another connection writes between a
+    transaction's read and its write."""
     first, second = Database.from_url(url), Database.from_url(url)
+    read_done, may_write = asyncio.Event(), asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
     try:
-        reader = asyncio.create_task(read_then_write(first, immediate=immediate, delay=0.3))
-        await asyncio.sleep(0.1)
-        await commit_a_write(second)
+        reader = asyncio.create_task(
+            read_then_write(first, immediate=immediate, read_done=read_done, may_write=may_write)
+        )
+        tasks.append(reader)
+        await read_done.wait()
+        other = asyncio.create_task(commit_a_write(second))
+        tasks.append(other)
+        if immediate:
+            await asyncio.sleep(0.1)  # give the other write time to reach the lock...
+            assert not other.done()  # ...where it waits: the reader holds the write lock
+        else:
+            await other  # a deferred reader holds no lock: the other write commits at once
+        may_write.set()
         await reader
+        await other
     finally:
+        may_write.set()  # on a failed check, let both finish before the engines close
+        await asyncio.gather(*tasks, return_exceptions=True)
         await first.dispose()
         await second.dispose()
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import sqlite3
 import sys
+from pathlib import Path
 
-from sqlalchemy import inspect
+import pytest
+from sqlalchemy import inspect, make_url
+from sqlalchemy.exc import OperationalError
 
-from schedule_mcp.storage import migrate
+from schedule_mcp.storage import db, migrate
 from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.tables import metadata
 
@@ -76,17 +81,75 @@ def test_config_needs_no_ini_file() -> None:
     assert (migrate.MIGRATIONS_DIR / "env.py").is_file()
 
 
+class WarningSeen(logging.Handler):
+    """Sets an event when its logger warns."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.set()
+
+
+async def test_a_start_waits_out_a_lock_held_past_the_busy_timeout(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the write lock longer than busy_timeout: the upgrade retries."""
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 20)
+    holder = sqlite3.connect(make_url(sqlite_url).database or "", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    retrying = WarningSeen()
+    logging.getLogger(migrate.__name__).addHandler(retrying)
+    start = asyncio.create_task(migrate.ensure_schema(sqlite_url))
+    warned = asyncio.create_task(retrying.seen.wait())
+    try:
+        await asyncio.wait({start, warned}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        assert warned.done() and not start.done(), "the upgrade gave up instead of retrying"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        logging.getLogger(migrate.__name__).removeHandler(retrying)
+        warned.cancel()
+    await asyncio.wait_for(start, 60)  # the lock is free: the retried upgrade completes
+    assert migrate.current(sqlite_url) == HEAD
+
+
+async def test_other_errors_are_not_retried(tmp_path: Path) -> None:
+    with pytest.raises(OperationalError, match="unable to open"):
+        await migrate.ensure_schema(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'x.db'}")
+
+
+# Each child imports everything, says "ready", and starts its upgrade when told "go", so
+# both really start at the same moment (not one after the other's import time).
+CHILD = """
+import asyncio, sys
+from schedule_mcp.storage.migrate import ensure_schema
+print("ready", flush=True)
+sys.stdin.readline()
+asyncio.run(ensure_schema(sys.argv[1]))
+"""
+
+
 async def test_processes_starting_together_upgrade_once(database_url: str) -> None:
     """Two servers starting at once on a fresh database both come up; the schema is whole."""
-    script = "import asyncio, sys; from schedule_mcp.storage.migrate import ensure_schema; asyncio.run(ensure_schema(sys.argv[1]))"
     children = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-c", script, database_url, stderr=asyncio.subprocess.PIPE
+            sys.executable,
+            "-c",
+            CHILD,
+            database_url,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         for _ in range(2)
     ]
     for child in children:
-        _, stderr = await child.communicate()
+        assert child.stdout is not None
+        assert await asyncio.wait_for(child.stdout.readline(), 120) == b"ready\n"
+    for child in children:
+        _, stderr = await child.communicate(b"go\n")
         assert child.returncode == 0, stderr.decode()[-2000:]
     assert migrate.current(database_url) == HEAD
     assert migrate.check(database_url) == []

@@ -42,13 +42,15 @@ class Fault:
 
     ``status`` set: answer with ``status``/``headers``/``body`` instead of calling the handler;
     otherwise the handler's response is used and ``headers``/``body`` override its parts.
-    ``times`` is how many requests the fault applies to (None = forever).
+    ``times`` is how many requests the fault applies to (None = forever). ``hold_until``:
+    answer only once the event is set (a slow upstream that a test releases by hand).
     """
 
     status: int | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     delay_before_headers: float = 0.0
+    hold_until: asyncio.Event | None = None
     hang: bool = False
     drip_bytes_per_interval: int = 0
     drip_interval: float = 0.0
@@ -245,6 +247,8 @@ class FaultServer:
             return
         if fault is not None and fault.delay_before_headers > 0:
             await asyncio.sleep(fault.delay_before_headers)
+        if fault is not None and fault.hold_until is not None:
+            await fault.hold_until.wait()
         response = await self._response_for(request, fault)
         body = response.body
         length: int | None = len(body)

@@ -20,7 +20,7 @@ from schedule_mcp.domain.freshness import AnswerMetadata
 from schedule_mcp.domain.meetings import Weekday, format_clock
 from schedule_mcp.domain.models import Course
 from schedule_mcp.scheduling.results import Schedule, ScheduledSection
-from schedule_mcp.services.cache import CacheStats
+from schedule_mcp.services.answer_cache import CacheStats
 from schedule_mcp.services.jobs import ExecutionRecord
 from schedule_mcp.services.planner import PlanAnswer
 from schedule_mcp.services.status import SyncRow

@@ -21,7 +21,7 @@ from schedule_mcp.domain.models import (
 )
 from schedule_mcp.domain.terms import Term
 from schedule_mcp.errors import DataNotFoundError, InputError
-from schedule_mcp.services.cache import CacheKey, CacheManager
+from schedule_mcp.services.answer_cache import AnswerCache, CacheKey
 from schedule_mcp.services.freshness import DataFreshnessService
 from schedule_mcp.services.metrics import Metrics
 from schedule_mcp.services.outcome import DataOutcome, merge_outcomes
@@ -64,7 +64,7 @@ class CatalogService:
         population: DataPopulationService,
         freshness: DataFreshnessService,
         courses: CourseRepository,
-        cache: CacheManager,
+        cache: AnswerCache,
         metrics: Metrics,
         settings: Settings,
     ) -> None:

@@ -25,7 +25,7 @@ from schedule_mcp.domain.colleges import College, get_college
 from schedule_mcp.domain.models import ProfessorSource, SyncEntity, SyncStatus
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.errors import InputError, ScheduleMCPError
-from schedule_mcp.services.cache import CacheManager, CacheStats
+from schedule_mcp.services.answer_cache import AnswerCache, CacheStats
 from schedule_mcp.services.population import DataPopulationService
 from schedule_mcp.services.professor_lookup import ProfessorLookupService
 from schedule_mcp.services.professors import ProfessorService
@@ -86,7 +86,7 @@ class JobService:
         professors: ProfessorService,
         courses: CourseRepository,
         sync: SyncMetadataRepository,
-        cache: CacheManager,
+        cache: AnswerCache,
         clock: Callable[[], datetime],
         monotonic: Callable[[], float] = time.monotonic,
         audit_path: Path | None = None,

@@ -34,7 +34,7 @@ from schedule_mcp.scheduling.problem import (
 )
 from schedule_mcp.scheduling.results import ScheduleResult
 from schedule_mcp.scheduling.travel import TravelModel
-from schedule_mcp.services.cache import CacheKey, CacheManager
+from schedule_mcp.services.answer_cache import AnswerCache, CacheKey
 from schedule_mcp.services.catalog import CatalogService
 from schedule_mcp.services.outcome import DataOutcome, merge_outcomes
 from schedule_mcp.services.professors import ProfessorService
@@ -104,7 +104,7 @@ class PlannerService:
         catalog: CatalogService,
         professors: ProfessorService,
         settings: Settings,
-        cache: CacheManager | None = None,
+        cache: AnswerCache | None = None,
     ) -> None:
         self.catalog = catalog
         self.professors = professors

@@ -28,7 +28,7 @@ from schedule_mcp.errors import (
     PopulationError,
     UpstreamError,
 )
-from schedule_mcp.services.cache import CacheKey, CacheManager
+from schedule_mcp.services.answer_cache import AnswerCache, CacheKey
 from schedule_mcp.services.freshness import DataFreshnessService
 from schedule_mcp.services.outcome import (
     DataOutcome,
@@ -393,7 +393,7 @@ class MemoryAliases:
 class CachedAliases:
     """Aliases kept in the disk cache, so "A. Fenwright" -> "Ada Fenwright" survives restarts."""
 
-    def __init__(self, cache: CacheManager, ttl: float) -> None:
+    def __init__(self, cache: AnswerCache, ttl: float) -> None:
         self._cache = cache
         self._ttl = ttl
 

@@ -16,7 +16,7 @@ from schedule_mcp.domain.grading import SchedulerScore, grade_professor, peer_pr
 from schedule_mcp.domain.models import ProfessorGrade, Rating, normalise_course_code
 from schedule_mcp.domain.names import normalise_name
 from schedule_mcp.errors import ScheduleMCPError
-from schedule_mcp.services.cache import CacheKey, CacheManager
+from schedule_mcp.services.answer_cache import AnswerCache, CacheKey
 from schedule_mcp.services.metrics import Metrics
 from schedule_mcp.services.professor_lookup import ProfessorLookup, ProfessorLookupService
 from schedule_mcp.upstream.sanitize import clean_review
@@ -105,7 +105,7 @@ class ProfessorService:
         self,
         *,
         lookup: ProfessorLookupService,
-        cache: CacheManager,
+        cache: AnswerCache,
         metrics: Metrics,
         settings: Settings,
         clock: Callable[[], datetime],
