@@ -39,8 +39,8 @@ from schedule_mcp.storage.repositories import (
     system_clock,
 )
 from schedule_mcp.storage.store import Storage
+from schedule_mcp.upstream.client import ResilientClient
 from schedule_mcp.upstream.cuny import CunyClient
-from schedule_mcp.upstream.http import ResilientClient
 from schedule_mcp.upstream.rmp import RmpClient
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from schedule_mcp.domain.terms import parse_term
 from schedule_mcp.errors import DataNotFoundError, ParseError, UpstreamError
 from schedule_mcp.testing.fake_upstream import ContentFault, FakeUpstream, without_seats
 from schedule_mcp.testing.fault_server import Fault
+from schedule_mcp.upstream.client import ResilientClient
 from schedule_mcp.upstream.cuny import CunyClient
-from schedule_mcp.upstream.http import ResilientClient
 from schedule_mcp.upstream.offline import load_sample_world
 
 FALL = parse_term("2026 Fall")

@@ -23,7 +23,7 @@ from schedule_mcp.testing.fault_server import (
     Fault,
     FaultServer,
 )
-from schedule_mcp.upstream.http import ResilientClient, UpstreamResponse
+from schedule_mcp.upstream.client import ResilientClient, UpstreamResponse
 from schedule_mcp.upstream.retry import (
     RetryBudget,
     full_jitter_delay,

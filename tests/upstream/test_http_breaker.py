@@ -20,7 +20,7 @@ from schedule_mcp.testing.fault_server import (
     FaultServer,
 )
 from schedule_mcp.upstream.breaker import BreakerOpen, CircuitBreaker
-from schedule_mcp.upstream.http import ResilientClient
+from schedule_mcp.upstream.client import ResilientClient
 
 
 async def ok(request: FakeRequest) -> FakeResponse:

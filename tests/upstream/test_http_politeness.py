@@ -14,7 +14,7 @@ import pytest
 
 from schedule_mcp.config import Settings
 from schedule_mcp.testing.fault_server import FakeClock, FakeRequest, FakeResponse, FaultServer
-from schedule_mcp.upstream.http import USER_AGENT, ResilientClient
+from schedule_mcp.upstream.client import USER_AGENT, ResilientClient
 from schedule_mcp.upstream.politeness import HostGate, NotEnoughTime
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from schedule_mcp.config import Settings
 from schedule_mcp.errors import UpstreamError
 from schedule_mcp.testing.fault_server import FakeRequest, FakeResponse, FaultServer
-from schedule_mcp.upstream.http import (
+from schedule_mcp.upstream.client import (
     DisallowedURLError,
     ResilientClient,
     allowed_hosts_for,

@@ -12,8 +12,8 @@ from schedule_mcp.domain.models import InstructionMode, SectionStatus
 from schedule_mcp.domain.terms import parse_term
 from schedule_mcp.testing.fake_upstream import without_seats
 from schedule_mcp.testing.world_sample import generate_world
+from schedule_mcp.upstream.client import ResilientClient
 from schedule_mcp.upstream.cuny import CunyClient
-from schedule_mcp.upstream.http import ResilientClient
 from schedule_mcp.upstream.offline import (
     linked_lecture_section,
     load_sample_world,

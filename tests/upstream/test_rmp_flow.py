@@ -8,7 +8,7 @@ import pytest
 
 from schedule_mcp.errors import DataNotFoundError
 from schedule_mcp.testing.fake_upstream import ContentFault, FakeUpstream
-from schedule_mcp.upstream.http import ResilientClient
+from schedule_mcp.upstream.client import ResilientClient
 from schedule_mcp.upstream.offline import load_sample_world
 from schedule_mcp.upstream.rmp import RmpClient
 from schedule_mcp.upstream.rmp_parse import RmpAuthError, RmpGraphQLError, node_id

@@ -19,6 +19,7 @@ from schedule_mcp.domain.colleges import get_college
 from schedule_mcp.domain.models import Course, CourseSnapshot, SeatCounts
 from schedule_mcp.domain.terms import Term
 from schedule_mcp.errors import DataNotFoundError, ParseError, ScrapingError
+from schedule_mcp.upstream.client import ResilientClient, UpstreamResponse
 from schedule_mcp.upstream.cuny_pages import (
     Institution,
     Landing,
@@ -33,7 +34,6 @@ from schedule_mcp.upstream.cuny_pages import (
     parse_subjects,
     resolve_subjects,
 )
-from schedule_mcp.upstream.http import ResilientClient, UpstreamResponse
 
 log = logging.getLogger("schedule_mcp.upstream.cuny")
 

@@ -16,7 +16,7 @@ from schedule_mcp.config import Settings
 from schedule_mcp.domain.colleges import get_college
 from schedule_mcp.domain.models import Professor, Rating
 from schedule_mcp.errors import DataNotFoundError, ParseError, UpstreamError
-from schedule_mcp.upstream.http import ResilientClient
+from schedule_mcp.upstream.client import ResilientClient
 from schedule_mcp.upstream.rmp_parse import (
     RATINGS,
     SCHOOL_SEARCH,
