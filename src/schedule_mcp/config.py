@@ -124,6 +124,20 @@ class Settings(BaseSettings):
     breaker_reset_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a breaker stays open before one probe."
     )
+    retry_after_cap: float = Field(
+        default=600.0, gt=0, description="Longest upstream Retry-After honoured (s)."
+    )
+    redis_url: str = Field(
+        default="",
+        pattern=r"^(|(rediss?|unix)://\S+)$",
+        description="Redis URL (redis://host:6379/0) to share breaker state between "
+        "server instances; unset keeps it in process memory. Needs schedule-mcp[redis].",
+    )
+    redis_prefix: str = Field(
+        default="schedule-mcp",
+        pattern=r"^[\w.:-]{1,64}$",
+        description="Prefix of this deployment's keys in Redis.",
+    )
     max_body_bytes: int = Field(
         default=10 * 2**20, gt=0, description="Largest upstream response body accepted (bytes)."
     )

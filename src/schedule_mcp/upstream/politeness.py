@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
+from schedule_mcp.config import Settings
+
 T = TypeVar("T")
 
 
@@ -39,6 +41,21 @@ class HostGate:
         self._next_start = float("-inf")
         self.in_flight = 0
         self.max_in_flight = 0
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> HostGate:
+        return cls(
+            concurrency=settings.host_concurrency,
+            min_gap=settings.host_min_gap,
+            clock=clock,
+            sleep=sleep,
+        )
 
     def pause_until(self, when: float) -> None:
         """No request to this host starts before clock time ``when`` (Retry-After)."""
