@@ -119,7 +119,7 @@ async def open_app(
     """Build the app, upgrade the schema, yield it, and close everything on exit."""
     if settings.offline:
         # The sample world is served in-process: politeness gaps would only slow it down.
-        settings = settings.model_copy(update={"host_min_gap": 0.0})
+        settings = settings.model_copy(update={"host_rate": 0.0, "host_min_gap": 0.0})
     transport = transport or upstream_transport(settings)
     if migrate:
         storage = await Storage.open(settings, clock)

@@ -117,7 +117,17 @@ class Settings(BaseSettings):
     host_concurrency: int = Field(
         default=2, ge=1, le=8, description="Concurrent requests per upstream host."
     )
-    host_min_gap: float = Field(default=1.0, ge=0, description="Seconds between request starts.")
+    host_burst: int = Field(
+        default=4, ge=1, le=100, description="Requests to one upstream host that may start at once."
+    )
+    host_rate: float = Field(
+        default=2.0,
+        ge=0,
+        description="Then this many request starts per second per host (0 = no limit).",
+    )
+    host_min_gap: float = Field(
+        default=0.0, ge=0, description="Also at least this many seconds between request starts."
+    )
     breaker_fail_max: int = Field(
         default=5, ge=1, description="Consecutive failures that open a host's circuit breaker."
     )

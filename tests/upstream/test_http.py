@@ -33,7 +33,7 @@ def make_settings(url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "cuny_url": url + "/cuny",
         "rmp_url": RMP,
-        "host_min_gap": 0.0,
+        "host_rate": 0.0,
         "connect_timeout": 0.5,
         "read_timeout": 0.5,
         "attempt_deadline": 2.0,
@@ -94,7 +94,7 @@ def test_defaults_match_reliability_numbers() -> None:
     s = Settings()
     assert (s.connect_timeout, s.read_timeout, s.write_timeout, s.pool_timeout) == (5, 10, 10, 5)
     assert (s.attempt_deadline, s.max_attempts, s.retry_budget_per_minute) == (20, 3, 60)
-    assert (s.host_concurrency, s.host_min_gap) == (2, 1.0)
+    assert (s.host_concurrency, s.host_burst, s.host_rate, s.host_min_gap) == (2, 4, 2.0, 0.0)
     assert (s.breaker_fail_max, s.breaker_reset_timeout, s.max_body_bytes) == (5, 30, 10 * 2**20)
     assert (s.retry_after_cap, s.redis_url, s.redis_prefix) == (600, "", "schedule-mcp")
 

@@ -43,7 +43,7 @@ async def server() -> AsyncIterator[FaultServer]:
 
 
 def make_client(server: FaultServer, clock: FakeClock, **overrides: Any) -> ResilientClient:
-    values: dict[str, Any] = {"cuny_url": server.url, "host_min_gap": 0.0, "read_timeout": 0.5}
+    values: dict[str, Any] = {"cuny_url": server.url, "host_rate": 0.0, "read_timeout": 0.5}
     values.update(overrides)
     return ResilientClient(
         server.url, Settings(**values), clock=clock, sleep=clock.sleep, rng=random.Random(3)

@@ -68,7 +68,7 @@ def replica(
     """One server instance's client for the fault server's host, on the shared fake clock."""
     values: dict[str, Any] = {
         "cuny_url": server.url,
-        "host_min_gap": 0.0,
+        "host_rate": 0.0,
         "read_timeout": 0.5,
         "redis_url": REDIS_URL,
         "redis_prefix": prefix,

@@ -102,7 +102,7 @@ def test_rmp_side_of_the_world() -> None:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(offline=True, host_min_gap=0)
+    return Settings(offline=True, host_rate=0)
 
 
 @pytest.fixture
