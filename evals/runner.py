@@ -115,7 +115,7 @@ def _fake_settings(fake: Any) -> dict[str, Any]:
     return {
         "cuny_url": fake.cuny_url,
         "rmp_url": fake.rmp_url,
-        "host_min_gap": 0.0,
+        "host_rate": 0.0,
         "connect_timeout": 2.0,
         "read_timeout": 2.0,
         "attempt_deadline": 5.0,

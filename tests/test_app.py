@@ -16,7 +16,7 @@ async def test_offline_app_is_wired_and_healthy(tmp_path: Path) -> None:
     settings = load_settings(offline=True, data_dir=tmp_path / "data", cache_dir=tmp_path / "c")
     assert upstream_transport(settings) is not None
     async with open_app(settings) as app:
-        assert app.settings.host_min_gap == 0.0  # no politeness gaps against the sample world
+        assert app.settings.host_rate == 0.0  # no politeness spacing against the sample world
         assert app.population.fetch_source == app.professor_lookup.fetch_source == "snapshot"
         assert app.population.freshness is app.freshness
         assert app.catalog.population is app.population
@@ -40,7 +40,7 @@ async def test_online_app_with_a_given_transport_and_a_broken_database(tmp_path:
     settings = load_settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "c")
     assert upstream_transport(settings) is None
     async with open_app(settings, transport=offline_transport(settings=settings)) as app:
-        assert app.population.fetch_source == "upstream" and app.settings.host_min_gap == 1.0
+        assert app.population.fetch_source == "upstream" and app.settings.host_rate == 2.0
         found = await app.professor_lookup.ensure_professor_data("Ada Fenwright", "QNS01")
         assert found.has_profile
         (tmp_path / "data" / "schedule.db").unlink()

@@ -153,7 +153,7 @@ async def test_stdio_stays_clean_when_the_upstream_fails(tmp_path: Path) -> None
     overrides = {
         "SCHEDULE_MCP_CUNY_URL": f"{dead}/CFGlobalSearchTool",
         "SCHEDULE_MCP_RMP_URL": f"{dead}/graphql",
-        "SCHEDULE_MCP_HOST_MIN_GAP": "0",
+        "SCHEDULE_MCP_HOST_RATE": "0",
         "SCHEDULE_MCP_MAX_ATTEMPTS": "2",
     }
     calls: list[tuple[str, dict[str, Any]]] = [

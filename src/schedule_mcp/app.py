@@ -41,8 +41,8 @@ from schedule_mcp.storage.repositories import (
 )
 from schedule_mcp.storage.store import Storage
 from schedule_mcp.tools._boundary import ToolRunner
+from schedule_mcp.upstream.client import ResilientClient
 from schedule_mcp.upstream.cuny import CunyClient
-from schedule_mcp.upstream.http import ResilientClient
 from schedule_mcp.upstream.rmp import RmpClient
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ async def open_app(
     """
     if settings.offline:
         # The sample world is served in-process: politeness gaps would only slow it down.
-        settings = settings.model_copy(update={"host_min_gap": 0.0})
+        settings = settings.model_copy(update={"host_rate": 0.0, "host_min_gap": 0.0})
     transport = transport or upstream_transport(settings)
     if migrate:
         storage = await Storage.open(settings, clock)

@@ -116,12 +116,36 @@ class Settings(BaseSettings):
     host_concurrency: int = Field(
         default=2, ge=1, le=8, description="Concurrent requests per upstream host."
     )
-    host_min_gap: float = Field(default=1.0, ge=0, description="Seconds between request starts.")
+    host_burst: int = Field(
+        default=4, ge=1, le=100, description="Requests to one upstream host that may start at once."
+    )
+    host_rate: float = Field(
+        default=2.0,
+        ge=0,
+        description="Then this many request starts per second per host (0 = no limit).",
+    )
+    host_min_gap: float = Field(
+        default=0.0, ge=0, description="Also at least this many seconds between request starts."
+    )
     breaker_fail_max: int = Field(
         default=5, ge=1, description="Consecutive failures that open a host's circuit breaker."
     )
     breaker_reset_timeout: float = Field(
         default=30.0, gt=0, description="Seconds a breaker stays open before one probe."
+    )
+    retry_after_cap: float = Field(
+        default=600.0, gt=0, description="Longest upstream Retry-After honoured (s)."
+    )
+    redis_url: str = Field(
+        default="",
+        pattern=r"^(|(rediss?|unix)://\S+)$",
+        description="Redis URL (redis://host:6379/0) to share breaker state between "
+        "server instances; unset keeps it in process memory. Needs schedule-mcp[redis].",
+    )
+    redis_prefix: str = Field(
+        default="schedule-mcp",
+        pattern=r"^[\w.:-]{1,64}$",
+        description="Prefix of this deployment's keys in Redis.",
     )
     max_body_bytes: int = Field(
         default=10 * 2**20, gt=0, description="Largest upstream response body accepted (bytes)."

@@ -10,8 +10,8 @@ from schedule_mcp.config import Settings
 from schedule_mcp.domain.terms import parse_term
 from schedule_mcp.sample.transport import offline_transport
 from schedule_mcp.sample.world import load_sample_world
+from schedule_mcp.upstream.client import ResilientClient
 from schedule_mcp.upstream.cuny import CunyClient
-from schedule_mcp.upstream.http import ResilientClient
 from schedule_mcp.upstream.rmp import RmpClient
 from tests.support.fake_upstream import without_seats
 
@@ -21,7 +21,7 @@ WORLD = load_sample_world()
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(offline=True, host_min_gap=0)
+    return Settings(offline=True, host_rate=0)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ def fake_settings(fake: FakeUpstream, tmp_path: Path, **overrides: Any) -> Setti
     values: dict[str, Any] = {
         "cuny_url": fake.cuny_url,
         "rmp_url": fake.rmp_url,
-        "host_min_gap": 0.0,
+        "host_rate": 0.0,
         "connect_timeout": 2.0,
         "read_timeout": 2.0,
         "attempt_deadline": 3.0,

@@ -33,7 +33,7 @@ async def serve(url: str, cuny_url: str, rmp_url: str, folder: Path, calls: int)
         rmp_url=rmp_url,
         data_dir=folder,
         cache_dir=folder / "cache",
-        host_min_gap=0.0,
+        host_rate=0.0,
         max_attempts=1,
     )
     async with open_app(settings, migrate=False) as app:

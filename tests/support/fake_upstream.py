@@ -241,7 +241,7 @@ class FakeUpstream:
         values: dict[str, Any] = {
             "cuny_url": self.cuny_url,
             "rmp_url": self.rmp_url,
-            "host_min_gap": 0.0,
+            "host_rate": 0.0,
             "connect_timeout": 2.0,
             "read_timeout": 2.0,
             "attempt_deadline": 5.0,

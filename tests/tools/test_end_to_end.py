@@ -44,7 +44,7 @@ async def client(
     fake: FakeUpstream, empty_db_url: str, clock: MovableClock
 ) -> AsyncIterator[Client[Any]]:
     settings = fake.settings(database_url=empty_db_url)
-    assert settings.host_min_gap == 0
+    assert settings.host_rate == 0
     async with Client(create_server(settings, clock=clock)) as connected:
         yield connected
 

@@ -10,8 +10,8 @@ from schedule_mcp.domain.models import SectionStatus
 from schedule_mcp.domain.terms import parse_term
 from schedule_mcp.errors import DataNotFoundError, ParseError, UpstreamError
 from schedule_mcp.sample.world import load_sample_world
+from schedule_mcp.upstream.client import ResilientClient
 from schedule_mcp.upstream.cuny import CunyClient
-from schedule_mcp.upstream.http import ResilientClient
 from tests.support.fake_upstream import ContentFault, FakeUpstream, without_seats
 from tests.support.fault_server import Fault
 

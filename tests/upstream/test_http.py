@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import itertools
 import random
-import time
 import tracemalloc
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from tenacity import AsyncRetrying, RetryCallState
 
 from schedule_mcp.config import Settings
 from schedule_mcp.errors import UpstreamError
-from schedule_mcp.upstream.http import ResilientClient, UpstreamResponse
-from schedule_mcp.upstream.retry import (
-    RetryBudget,
-    full_jitter_delay,
-    parse_retry_after,
-    reset_process_retry_budget,
-)
+from schedule_mcp.upstream.client import ResilientClient, UpstreamResponse
+from schedule_mcp.upstream.retry import RetryBudget, reset_process_retry_budget, wait_full_jitter
+from schedule_mcp.upstream.retry_after import parse_retry_after
 from tests.support.fault_server import (
     FakeClock,
     FakeRequest,
@@ -38,7 +33,7 @@ def make_settings(url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "cuny_url": url + "/cuny",
         "rmp_url": RMP,
-        "host_min_gap": 0.0,
+        "host_rate": 0.0,
         "connect_timeout": 0.5,
         "read_timeout": 0.5,
         "attempt_deadline": 2.0,
@@ -99,8 +94,9 @@ def test_defaults_match_reliability_numbers() -> None:
     s = Settings()
     assert (s.connect_timeout, s.read_timeout, s.write_timeout, s.pool_timeout) == (5, 10, 10, 5)
     assert (s.attempt_deadline, s.max_attempts, s.retry_budget_per_minute) == (20, 3, 60)
-    assert (s.host_concurrency, s.host_min_gap) == (2, 1.0)
+    assert (s.host_concurrency, s.host_burst, s.host_rate, s.host_min_gap) == (2, 4, 2.0, 0.0)
     assert (s.breaker_fail_max, s.breaker_reset_timeout, s.max_body_bytes) == (5, 30, 10 * 2**20)
+    assert (s.retry_after_cap, s.redis_url, s.redis_prefix) == (600, "", "schedule-mcp")
 
 
 async def test_plain_get_returns_body_and_headers(server: FaultServer, clock: FakeClock) -> None:
@@ -135,16 +131,11 @@ async def test_res1_hang_before_headers_ends_at_read_timeout_three_attempts(
 ) -> None:
     server.inject("/hang", Fault(hang=True))
     async with make_client(server, clock, read_timeout=0.2, attempt_deadline=2.0) as client:
-        started = time.monotonic()
-        with pytest.raises(UpstreamError, match="ReadTimeout"):
+        with pytest.raises(UpstreamError, match="ReadTimeout") as info:
             await client.request("GET", "/hang")
-        elapsed = time.monotonic() - started
+    # each attempt ended by the read timeout (not the attempt deadline); backoff on the fake clock
+    assert "attempt deadline" not in str(info.value)
     assert server.requests["/hang"] == 3
-    starts = [t for path, t in server.request_log if path == "/hang"]
-    gaps = [b - a for a, b in itertools.pairwise(starts)]
-    # each attempt lasted about one read timeout (backoff waits are on the fake clock)
-    assert all(0.15 <= gap <= 0.2 * 3 for gap in gaps), gaps
-    assert elapsed < 2.0  # ended by the read timeout, well before the attempt deadline
     assert len(clock.sleeps) == 2
 
 
@@ -158,9 +149,6 @@ async def test_res2_slow_loris_cut_by_attempt_deadline(
             await client.request("GET", "/drip")
         health = client.health()
     assert server.requests["/drip"] == 3
-    starts = [t for _, t in server.request_log]
-    gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert all(0.25 <= gap <= 0.3 * 2.5 for gap in gaps), gaps
     assert health["consecutive_failures"] == 3  # counted as breaker failures
 
 
@@ -180,10 +168,16 @@ async def test_res3_two_503_then_200(server: FaultServer, clock: FakeClock) -> N
     assert (health["retries"], health["consecutive_failures"], health["state"]) == (2, 0, "closed")
 
 
+def after_attempt(number: int) -> RetryCallState:
+    state = RetryCallState(AsyncRetrying(), fn=None, args=(), kwargs={})
+    state.attempt_number = number
+    return state
+
+
 def test_full_jitter_window_and_cap() -> None:
-    rng = random.Random(1)
-    for n, window in [(0, 0.5), (1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (5, 8.0), (10, 8.0)]:
-        waits = [full_jitter_delay(n, rng) for _ in range(200)]
+    wait = wait_full_jitter(random.Random(1))
+    for n, window in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (5, 8.0), (6, 8.0), (11, 8.0)]:
+        waits = [wait(after_attempt(n)) for _ in range(200)]
         assert all(0 <= w <= window for w in waits)
         assert max(waits) > window * 0.8  # spread over the whole window, not a fixed value
 
@@ -312,37 +306,104 @@ async def test_res4_retry_after_http_date_form(
 
 def test_parse_retry_after_forms() -> None:
     now = 1_800_000_000.0
-    assert parse_retry_after("7", now_wall=now) == 7.0
-    assert parse_retry_after(" 3600 ", now_wall=now) == 3600.0
+    assert parse_retry_after("7", now_wall=now, cap=600) == 7.0
+    assert parse_retry_after(" 120 ", now_wall=now, cap=600) == 120.0
+    assert parse_retry_after("3600", now_wall=now, cap=600) == 600.0  # capped
     date = email.utils.formatdate(now + 12, usegmt=True)
-    assert parse_retry_after(date, now_wall=now) == pytest.approx(12.0)
-    assert parse_retry_after(date, now_wall=0, date_header=email.utils.formatdate(now)) == (
-        pytest.approx(12.0)
-    )
-    assert parse_retry_after(email.utils.formatdate(now - 50, usegmt=True), now_wall=now) == 0.0
-    for junk in [None, "", "soon", "-5", "1.5e3", "Mon, 99 Foo 2026"]:
-        assert parse_retry_after(junk, now_wall=now) is None
+    assert parse_retry_after(date, now_wall=now, cap=600) == pytest.approx(12.0)
+    sent = email.utils.formatdate(now)
+    assert parse_retry_after(date, now_wall=0, cap=600, date_header=sent) == pytest.approx(12.0)
+    far = email.utils.formatdate(now + 86_400, usegmt=True)
+    assert parse_retry_after(far, now_wall=now, cap=600) == 600.0  # capped
+    past = email.utils.formatdate(now - 50, usegmt=True)
+    assert parse_retry_after(past, now_wall=now, cap=600) == 0.0
+    # a bad Date header falls back to our own clock
+    assert parse_retry_after(date, now_wall=now, cap=600, date_header="x") == pytest.approx(12.0)
 
 
-async def test_res4_retry_after_3600_fails_fast_and_holds_breaker_open(
+@pytest.mark.parametrize(
+    "junk",
+    [
+        None,
+        "",
+        "soon",
+        "-5",
+        "1.5e3",
+        "+7",
+        "7 s",
+        "\u00b2",  # a Unicode digit: str.isdigit() says yes, int() says no
+        "\u0663",  # Arabic-Indic three
+        "9" * 11,
+        "9" * 400,
+        "9" * 5000,  # past Python's int() digit limit
+        "Mon, 99 Foo 2026",
+        "Fri, 31 Dec 99999 23:59:59 GMT",
+        "Fri, 13 Nov 2026 10:00:00 GMT" + " x" * 50,
+        "x" * 10_000,
+        "\x00",
+    ],
+)
+def test_parse_retry_after_ignores_junk_and_never_raises(junk: str | None) -> None:
+    assert parse_retry_after(junk, now_wall=1_800_000_000.0, cap=600) is None
+
+
+async def test_400_digit_retry_after_is_treated_as_absent(
+    server: FaultServer, clock: FakeClock
+) -> None:
+    server.inject("/ra", Fault(status=503, headers={"Retry-After": "9" * 400}, times=1))
+    async with make_client(server, clock) as client:
+        assert (await client.request("GET", "/ra")).status == 200
+        assert client.health()["state"] == "closed"
+    assert len(clock.sleeps) == 1
+    assert 0 <= clock.sleeps[0] <= 0.5  # the plain backoff: no Retry-After seen
+
+
+async def test_retry_after_3600_is_capped_and_waited_without_a_deadline(
     server: FaultServer, clock: FakeClock
 ) -> None:
     server.inject("/ra", Fault(status=429, headers={"Retry-After": "3600"}, times=1))
     async with make_client(server, clock) as client:
-        with pytest.raises(UpstreamError) as info:
-            await client.request("GET", "/ra")
-        assert info.value.retry_after == 3600
+        assert (await client.request("GET", "/ra")).status == 200
+    assert clock.sleeps == [600.0]
+
+
+@pytest.mark.parametrize(
+    ("header", "hold"),
+    [
+        ("3600", 600.0),  # capped by retry_after_cap
+        ("10", 10.0),  # shorter than the 30 s reset timeout: open for exactly that long
+    ],
+)
+async def test_res4_retry_after_past_the_deadline_fails_fast_and_holds_breaker_open(
+    server: FaultServer, clock: FakeClock, header: str, hold: float
+) -> None:
+    server.inject("/ra", Fault(status=429, headers={"Retry-After": header}, times=1))
+    async with make_client(server, clock, attempt_deadline=2.0) as client:
+        with pytest.raises(UpstreamError, match="HTTP 429") as info:
+            await client.request("GET", "/ra", deadline=clock() + 5.0)
+        assert info.value.retry_after == hold
         assert clock.sleeps == []  # no in-call wait
-        assert client.health()["state"] == "open"
-        for offset in (1, 60, 1800, 3599):
+        health = client.health()
+        assert (health["state"], health["opened_until"]) == ("open", 1000.0 + hold)
+        for offset in (1.0, hold / 2, hold - 0.1):
             clock.now = 1000.0 + offset
             with pytest.raises(UpstreamError, match="circuit breaker open"):
                 await client.request("GET", "/other")
         assert server.total == 1  # 0 requests until then
-        clock.now = 1000.0 + 3600
+        clock.now = 1000.0 + hold
         assert (await client.request("GET", "/ra")).status == 200  # the probe
         assert client.health()["state"] == "closed"
     assert server.total == 2
+
+
+async def test_retry_after_that_fits_the_deadline_is_waited(
+    server: FaultServer, clock: FakeClock
+) -> None:
+    server.inject("/ra", Fault(status=503, headers={"Retry-After": "10"}, times=1))
+    async with make_client(server, clock, attempt_deadline=2.0) as client:
+        assert (await client.request("GET", "/ra", deadline=clock() + 12.0)).status == 200
+        assert client.health()["state"] == "closed"
+    assert clock.sleeps == [10.0]
 
 
 async def test_retry_after_pauses_other_callers_to_the_host(
@@ -387,12 +448,12 @@ async def test_res5_retry_budget_caps_process_retries(
     assert server.total == 40 + 60
     assert max(server.requests.values()) <= 3  # each logical request <= 3 attempts
     assert budget.remaining() == 0
-    # spent: the next failing call does not retry and returns quickly
-    started = time.monotonic()
+    # spent: the next failing call does not retry (one request, no backoff sleep)
+    sleeps = len(clock.sleeps)
     with pytest.raises(UpstreamError, match="retry budget spent"):
         await clients[0].request("GET", "/down/x")
-    assert time.monotonic() - started < 0.5
     assert server.requests["/down/x"] == 1
+    assert len(clock.sleeps) == sleeps
     clock.advance(60)
     assert budget.remaining() == 60  # sliding window refills
     for client in clients:
@@ -472,12 +533,12 @@ async def test_res15_no_attempt_started_that_cannot_finish(
     server: FaultServer, clock: FakeClock
 ) -> None:
     async with make_client(server, clock, attempt_deadline=20.0) as client:
-        started = time.monotonic()
         with pytest.raises(UpstreamError, match="not enough time"):
             await client.request("GET", "/ok", deadline=clock() + 3.0)
-        assert time.monotonic() - started < 0.05
+        assert server.total == 0
         assert (await client.request("GET", "/ok", deadline=clock() + 20.0)).status == 200
     assert server.total == 1
+    assert clock.sleeps == []
 
 
 async def test_res15_retry_skipped_when_deadline_too_close(

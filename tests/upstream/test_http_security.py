@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from schedule_mcp.config import Settings
 from schedule_mcp.errors import UpstreamError
-from schedule_mcp.upstream.http import (
+from schedule_mcp.upstream.client import (
     DisallowedURLError,
     ResilientClient,
     allowed_hosts_for,
@@ -67,7 +67,7 @@ class Recorder:
 def mock_client(recorder: Recorder, base: str = CUNY) -> ResilientClient:
     return ResilientClient(
         base,
-        Settings(host_min_gap=0.0),
+        Settings(host_rate=0.0),
         transport=httpx.MockTransport(recorder),
         name="cuny",
     )
@@ -197,7 +197,7 @@ async def server(redirect_handler: RedirectHandler) -> AsyncIterator[FaultServer
 
 
 def loopback_client(server: FaultServer) -> ResilientClient:
-    return ResilientClient(server.url, Settings(cuny_url=server.url, rmp_url=RMP, host_min_gap=0))
+    return ResilientClient(server.url, Settings(cuny_url=server.url, rmp_url=RMP, host_rate=0))
 
 
 @pytest.mark.parametrize(

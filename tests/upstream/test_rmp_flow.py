@@ -8,7 +8,7 @@ import pytest
 
 from schedule_mcp.errors import DataNotFoundError
 from schedule_mcp.sample.world import load_sample_world
-from schedule_mcp.upstream.http import ResilientClient
+from schedule_mcp.upstream.client import ResilientClient
 from schedule_mcp.upstream.rmp import RmpClient
 from schedule_mcp.upstream.rmp_parse import RmpAuthError, RmpGraphQLError, node_id
 from tests.support.fake_upstream import ContentFault, FakeUpstream
@@ -132,3 +132,21 @@ async def test_lists_every_teacher_of_a_school(fake: FakeUpstream, rmp: RmpClien
     expected = {t.legacy_id for t in WORLD.teachers if t.school_legacy_id == 222}
     assert {t.legacy_id for t in teachers} == expected
     assert len(teachers) == len(expected)
+
+
+async def test_valid_json_of_a_changed_shape_opens_the_breaker(
+    fake: FakeUpstream, rmp: RmpClient
+) -> None:
+    """RES-11 for RMP: a 200 with valid JSON but renamed fields is a failure, not a success."""
+    from schedule_mcp.errors import ParseError, UpstreamError
+    from tests.support.fault_server import Fault
+
+    fake.server.inject("/graphql", Fault(body=b'{"data": {"search": {"renamed": []}}}'))
+    for _ in range(5):
+        with pytest.raises(ParseError):
+            await rmp.search_schools("Queens College")
+    assert rmp.http.parse_failures == 5
+    sent = fake.server.total
+    with pytest.raises(UpstreamError, match="circuit breaker open"):
+        await rmp.search_schools("Queens College")
+    assert fake.server.total == sent

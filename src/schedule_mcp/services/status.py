@@ -19,7 +19,7 @@ from schedule_mcp.services.freshness import DataFreshnessService
 from schedule_mcp.services.metrics import Metrics
 from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.repositories import SyncMetadataRepository
-from schedule_mcp.upstream.http import ResilientClient
+from schedule_mcp.upstream.client import ResilientClient
 
 
 class SyncRow(BaseModel):

@@ -1,150 +1,212 @@
-"""A per-host circuit breaker with exactly one half-open probe and an injected monotonic clock.
+"""A per-host circuit breaker: pybreaker's state machine behind a thin asyncio adapter.
 
-Why not pybreaker (the library the stack names): reliability.md F1/F2 verified that pybreaker
-1.4.1 does not count failures of ``async def`` calls unless wrapped in ``calling()``, lets every
-concurrent caller through in half-open (10 callers -> 10 upstream calls), and reads the wall
-clock (``datetime.now``), so tests would need time-machine. Wrapping it would mean a permit,
-a clock shim and the Retry-After "open until" extension on top of it; this ~100-line breaker
-does all of that directly and deterministically. asyncio is single-threaded and no method
-awaits, so state changes need no lock.
+pybreaker (``CircuitBreaker``) owns the states and their transitions: it counts consecutive
+failures, opens at ``fail_max``, closes after a successful half-open call, re-opens after a
+failed one, keeps all of that in a pluggable storage (memory, or Redis shared by several
+server instances) and tells listeners (the health/metrics view) about every change.
+It is only ever driven through ``with breaker.calling():``; ``call_async`` needs Tornado.
 
-Semantics (reliability.md §2.2, RES-6):
-- closed -> open after ``fail_max`` consecutive transport failures (timeouts, 5xx, 429,
-  truncation, oversize) or ``fail_max`` consecutive parse failures (a layout change);
-- open fails fast for ``reset_timeout`` seconds (or until a Retry-After instant, if later);
-- then half-open: the first caller gets the single probe permit, all others fail fast;
-- probe success -> closed; probe failure -> open for another ``reset_timeout``.
-The parse-failure streak is reset only by ``record_success`` (a parse that worked), so after a
-layout change a probe that gets HTTP 200 closes the breaker, and the next parse failure opens
-it again at once: one request per reset window, not five.
+What pybreaker lacks, the adapter adds:
+- admission: ``admit()`` lets every call through while closed, fails fast while open, and
+  hands out exactly one half-open probe permit (others fail fast while it runs);
+- an injected clock: pybreaker's own open->half-open check reads ``datetime.now``, so the
+  adapter decides when the open period is over from ``open_until`` in the storage, on the
+  client's clock, and moves pybreaker to half-open itself;
+- "open until" an instant: a long Retry-After holds the breaker open past reset_timeout;
+- verdicts after the fact: ``verdict(permit)`` wraps one admitted call (network and parse).
+  Its outcome is fed to pybreaker afterwards, inside ``calling()``, so that a cancelled call
+  gives no verdict at all (pybreaker only knows success or failure: an ``exclude``-d
+  cancellation would count as a success and close a half-open breaker), and a call that
+  began before the breaker opened cannot be mistaken for the probe.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
+
+import pybreaker
+
+from schedule_mcp.upstream.breaker_storage import BreakerStorage
 
 log = logging.getLogger("schedule_mcp.upstream")
 
 State = Literal["closed", "open", "half-open"]
+CLOSED, OPEN, HALF_OPEN = pybreaker.STATE_CLOSED, pybreaker.STATE_OPEN, pybreaker.STATE_HALF_OPEN
 
 
 class BreakerOpen(Exception):
-    """Raised by ``before_call`` when no call may go upstream now."""
+    """Raised by ``admit``/``check`` when no call may go upstream now."""
 
     def __init__(self, retry_after: float | None) -> None:
         super().__init__("circuit breaker open")
         self.retry_after = retry_after
 
 
-class CircuitBreaker:
-    """Consecutive-failure breaker; ``before_call`` hands out at most one half-open permit."""
+@dataclass(frozen=True)
+class Permit:
+    """What ``admit`` hands out; ``probe`` is True for the single half-open trial call."""
+
+    probe: bool
+
+
+class BreakerStats(pybreaker.CircuitBreakerListener):
+    """Counts for the health view and the hook that starts an open period; logs changes."""
+
+    def __init__(self, on_open: Callable[[], None]) -> None:
+        self.on_open = on_open
+        self.times_opened = 0
+
+    def state_change(
+        self,
+        cb: pybreaker.CircuitBreaker,
+        old_state: pybreaker.CircuitBreakerState | None,
+        new_state: pybreaker.CircuitBreakerState,
+    ) -> None:
+        old = old_state.name if old_state is not None else "-"
+        if new_state.name == OPEN:
+            self.on_open()
+            if old != OPEN:
+                self.times_opened += 1
+        log.info("breaker %s: %s -> %s", cb.name, old, new_state.name, extra={"host": cb.name})
+
+
+class HostBreaker:
+    """One upstream host's breaker: pybreaker for the states, this class for admission."""
 
     def __init__(
         self,
-        *,
         name: str,
+        *,
         fail_max: int,
         reset_timeout: float,
-        clock: Callable[[], float] = time.monotonic,
+        storage: BreakerStorage,
+        clock: Callable[[], float],
+        probe_ttl: float,
+        listeners: tuple[pybreaker.CircuitBreakerListener, ...] = (),
     ) -> None:
         self.name = name
-        self.fail_max = fail_max
         self.reset_timeout = reset_timeout
+        self.storage = storage
+        self.stats = BreakerStats(on_open=self.start_open_period)
         self._clock = clock
-        self._open = False
-        self._opened_until = 0.0
-        self._probe_in_flight = False
-        self.consecutive_failures = 0
-        self.consecutive_parse_failures = 0
-        self.times_opened = 0
+        self._probe_ttl = probe_ttl
+        self.breaker = pybreaker.CircuitBreaker(
+            fail_max=fail_max,
+            reset_timeout=reset_timeout,
+            state_storage=storage,
+            name=name,
+            throw_new_error_on_trip=False,
+            listeners=[self.stats, *listeners],
+        )
+
+    # ------------------------------------------------------------------ state view
 
     @property
     def state(self) -> State:
-        if not self._open:
+        """closed, open, or half-open (also once the open period is over, before a probe)."""
+        stored = self.storage.state
+        if stored == CLOSED:
             return "closed"
-        if self._clock() < self._opened_until:
+        if stored == OPEN and self._clock() < self._open_until():
             return "open"
         return "half-open"
 
-    @property
-    def opened_until(self) -> float | None:
-        """Clock time when the open period ends, or None when closed."""
-        return self._opened_until if self._open else None
-
     def retry_after(self) -> float | None:
-        """Seconds until a call may be tried again (None when closed or probing now)."""
-        if not self._open:
+        """Seconds until a call may be tried again (None when closed)."""
+        if self.storage.state == CLOSED:
             return None
-        return max(0.0, self._opened_until - self._clock())
-
-    def before_call(self) -> bool:
-        """Admit a call; returns True when it is the half-open probe. Raises BreakerOpen."""
-        state = self.state
-        if state == "closed":
-            return False
-        if state == "half-open" and not self._probe_in_flight:
-            self._probe_in_flight = True
-            log.info("breaker %s half-open: sending one probe", self.name)
-            return True
-        raise BreakerOpen(self.retry_after() if state == "open" else None)
-
-    def on_success(self, probe: bool) -> None:
-        """The upstream answered normally (2xx/3xx/non-retryable 4xx)."""
-        self.consecutive_failures = 0
-        if probe:
-            self._probe_in_flight = False
-            self._open = False
-            log.info("breaker %s closed: probe succeeded", self.name)
-
-    def on_failure(self, probe: bool, *, open_until: float | None = None) -> None:
-        """A transport-level failure; ``open_until`` (Retry-After) forces the breaker open."""
-        self.consecutive_failures += 1
-        if probe:
-            self._probe_in_flight = False
-        if open_until is not None:
-            self.force_open_until(open_until)
-        elif probe or (not self._open and self.consecutive_failures >= self.fail_max):
-            self._trip()
-
-    def on_abandon(self, probe: bool) -> None:
-        """The call ended without a verdict (cancelled, refused locally): free the probe permit."""
-        if probe:
-            self._probe_in_flight = False
-
-    def record_parse_failure(self) -> None:
-        """A parser rejected a 200 page; ``fail_max`` in a row open the breaker."""
-        self.consecutive_parse_failures += 1
-        if self.consecutive_parse_failures >= self.fail_max and self.state != "open":
-            self._trip()
-
-    def record_success(self) -> None:
-        """A parser accepted a page: both failure streaks end."""
-        self.consecutive_parse_failures = 0
-        self.consecutive_failures = 0
-
-    def force_open_until(self, until: float) -> None:
-        """Keep the breaker open at least until ``until`` (e.g. a long Retry-After)."""
-        if self._open and until <= self._opened_until:
-            return
-        if self.state != "open":
-            self.times_opened += 1
-        self._open = True
-        self._opened_until = until
-        log.warning("breaker %s open for %.1f s", self.name, until - self._clock())
-
-    def _trip(self) -> None:
-        self.force_open_until(self._clock() + self.reset_timeout)
+        if self.storage.state == HALF_OPEN:
+            return 0.0
+        return max(0.0, self._open_until() - self._clock())
 
     def snapshot(self) -> dict[str, Any]:
+        stored = self.storage.state
         return {
             "state": self.state,
-            "consecutive_failures": self.consecutive_failures,
-            "consecutive_parse_failures": self.consecutive_parse_failures,
-            "opened_until": self.opened_until,
+            "consecutive_failures": self.breaker.fail_counter,
+            "opened_until": self._open_until() if stored == OPEN else None,
             "retry_after": self.retry_after(),
-            "times_opened": self.times_opened,
-            "probe_in_flight": self._probe_in_flight,
+            "times_opened": self.stats.times_opened,
+            "probe_in_flight": self.storage.probe_taken(self._clock()),
+            "storage": "redis" if self.storage.shared else "memory",
         }
+
+    # ------------------------------------------------------------------ admission
+
+    def check(self) -> None:
+        """Fail fast while open (no permit taken): lets a caller skip queueing at the gate."""
+        if self.state == "open":
+            raise BreakerOpen(self.retry_after())
+
+    def admit(self) -> Permit:
+        """Admit one call now or raise BreakerOpen; at most one probe while half-open."""
+        stored = self.storage.state
+        if stored == CLOSED:
+            return Permit(probe=False)
+        now = self._clock()
+        if stored == OPEN and now < self._open_until():
+            raise BreakerOpen(self._open_until() - now)
+        if not self.storage.take_probe(now, self._probe_ttl):
+            raise BreakerOpen(None)  # another caller's probe is in flight
+        if stored == OPEN:
+            self.breaker.half_open()
+        log.info("breaker %s half-open: sending one probe", self.name)
+        return Permit(probe=True)
+
+    @contextlib.contextmanager
+    def verdict(self, permit: Permit, counts: Callable[[Exception], bool]) -> Iterator[None]:
+        """Wrap one admitted call: an exception ``counts`` accepts is a failure, anything
+        else a success; a cancellation (BaseException) is no verdict. Re-raises as is."""
+        try:
+            yield
+        except Exception as exc:
+            self._record(permit, exc if counts(exc) else None)
+            raise
+        else:
+            self._record(permit, None)
+        finally:
+            if permit.probe:
+                self.storage.release_probe()
+
+    def _record(self, permit: Permit, failure: Exception | None) -> None:
+        stored = self.storage.state
+        if stored == OPEN or (stored == HALF_OPEN and not permit.probe):
+            return  # began before a trip: only the probe decides a half-open breaker
+        try:
+            with self.breaker.calling():
+                if failure is not None:
+                    raise failure
+        except Exception as exc:
+            if exc is not failure:
+                raise
+
+    # ------------------------------------------------------------------ open periods
+
+    def start_open_period(self) -> None:
+        """pybreaker just opened: stay open ``reset_timeout`` unless already open longer."""
+        now = self._clock()
+        if self.storage.open_until <= now:
+            self.storage.open_until = now + self.reset_timeout
+            log.warning("breaker %s open for %.1f s", self.name, self.reset_timeout)
+
+    def hold_open_for(self, seconds: float) -> None:
+        """Open the breaker for ``seconds`` from now (a Retry-After); only ever extends an
+        open period already running."""
+        until = self._clock() + seconds
+        if self.storage.state == OPEN and self.storage.open_until > self._clock():
+            self.storage.open_until = max(self.storage.open_until, until)
+            return
+        self.breaker.open()
+        self.storage.open_until = until
+        log.warning("breaker %s held open for %.1f s", self.name, seconds)
+
+    def _open_until(self) -> float:
+        until = self.storage.open_until
+        if until <= 0:  # opened without an instant (lost Redis key): a fresh period
+            until = self._clock() + self.reset_timeout
+            self.storage.open_until = until
+        return until

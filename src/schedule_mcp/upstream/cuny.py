@@ -3,22 +3,24 @@
 GET search.jsp (session cookie) -> POST institution + term (criteria page) -> POST subject
 criteria (results page). One server-side session holds one institution + term, so flows
 are serialised and a session is reused while the institution and term stay the same.
-Parsing lives in `cuny_pages` (pure); every parse failure is reported to the HTTP client's
-breaker before the typed `ParseError` propagates.
+Parsing lives in `cuny_pages` (pure) and runs inside the HTTP client's guarded call, so
+every parse failure counts against its breaker before the typed `ParseError` propagates.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import logging
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import TypeVar
 
 from schedule_mcp.domain.colleges import get_college
 from schedule_mcp.domain.models import Course, CourseSnapshot, SeatCounts
 from schedule_mcp.domain.terms import Term
-from schedule_mcp.errors import DataNotFoundError, ParseError, ScrapingError
+from schedule_mcp.errors import DataNotFoundError, ScrapingError
+from schedule_mcp.upstream.client import ResilientClient, UpstreamResponse
 from schedule_mcp.upstream.cuny_pages import (
     Institution,
     Landing,
@@ -33,12 +35,10 @@ from schedule_mcp.upstream.cuny_pages import (
     parse_subjects,
     resolve_subjects,
 )
-from schedule_mcp.upstream.http import ResilientClient, UpstreamResponse
 
 log = logging.getLogger("schedule_mcp.upstream.cuny")
 
 T = TypeVar("T")
-P = ParamSpec("P")
 
 LANDING_PATH = "search.jsp"
 CONTROLLER_PATH = "CFSearchToolController"
@@ -73,6 +73,16 @@ TIME_FILTERS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 CAREERS = {"UGRD": "Undergraduate", "GRAD": "Graduate"}
+
+
+def _results_unless_landing(
+    html: str, *, landing_means_lost: bool, university: str, term_code: int, subject: str
+) -> list[Course] | None:
+    """The results page's courses, or None when CUNY answered its landing page instead
+    (the server-side session was lost; not a parse failure)."""
+    if landing_means_lost and is_landing_page(html):
+        return None
+    return parse_results(html, university=university, term_code=term_code, subject=subject)
 
 
 def _b64(text: str) -> str:
@@ -244,10 +254,9 @@ class CunyClient:
                 "term_searched": _b64(str(term_value)),
                 "inst_searched": _b64(self._institution_name(code)),
             }
-            response = await self._send(
-                "GET", self.controller_url, params=params, deadline=deadline
+            return await self._send(
+                "GET", self.controller_url, parse_detail, params=params, deadline=deadline
             )
-            return self._parsed(parse_detail, self._decode(response))
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -287,53 +296,47 @@ class CunyClient:
         self,
         method: str,
         url: str,
+        parse: Callable[[str], T],
         *,
         params: dict[str, str] | None = None,
         data: list[tuple[str, str]] | None = None,
         deadline: float | None,
-    ) -> UpstreamResponse:
+    ) -> T:
+        """One request of the flow; ``parse`` reads the decoded page.
+
+        Cookies, status check and parsing run inside the HTTP client's breaker verdict, so
+        a page a parser rejects (RES-11) counts as a breaker failure, not as a success.
+        """
         referer = None if url == self.landing_url and method == "GET" else self.controller_url
-        response = await self.http.request(
+
+        def judge(response: UpstreamResponse) -> T:
+            for header in response.headers.get_list("set-cookie"):
+                name, sep, rest = header.partition("=")
+                if sep and name.strip():
+                    self._cookies[name.strip()] = rest.split(";", 1)[0].strip()
+            if response.status != 200:
+                raise ScrapingError(
+                    f"CUNY Global Search answered HTTP {response.status} for {method} {url}",
+                    host=self.http.host,
+                    hint="The site may have changed; try again later.",
+                )
+            return parse(decode_page(response.content, response.headers.get("content-type")))
+
+        return await self.http.request_parsed(
             method,
             url,
+            judge,
             params=params,
             data=data,
             headers=self._headers(referer),
             deadline=deadline,
         )
-        for header in response.headers.get_list("set-cookie"):
-            name, sep, rest = header.partition("=")
-            if sep and name.strip():
-                self._cookies[name.strip()] = rest.split(";", 1)[0].strip()
-        if response.status != 200:
-            raise ScrapingError(
-                f"CUNY Global Search answered HTTP {response.status} for {method} {url}",
-                host=self.http.host,
-                hint="The site may have changed; try again later.",
-            )
-        return response
-
-    @staticmethod
-    def _decode(response: UpstreamResponse) -> str:
-        return decode_page(response.content, response.headers.get("content-type"))
-
-    def _parsed(self, parse: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a parser; report the outcome to the breaker (RES-11)."""
-        try:
-            value = parse(*args, **kwargs)
-        except ParseError as exc:
-            self.http.record_parse_failure()
-            log.warning("CUNY parse failure: %s", exc, extra={"page": exc.page})
-            raise
-        self.http.record_success()
-        return value
 
     async def _fresh_landing(self, deadline: float | None) -> Landing:
         """GET search.jsp: a new session cookie and the institution/term lists."""
         self._cookies.clear()
         self._selected = None
-        response = await self._send("GET", self.landing_url, deadline=deadline)
-        landing = self._parsed(parse_landing, self._decode(response))
+        landing = await self._send("GET", self.landing_url, parse_landing, deadline=deadline)
         if SESSION_COOKIE not in self._cookies:
             raise ScrapingError(
                 "CUNY Global Search set no JSESSIONID cookie on search.jsp",
@@ -374,8 +377,9 @@ class CunyClient:
                 hint=f"pick one of those terms; schedule://terms/{college} lists them",
             )
         form = step1_form(college, self._institution_name(college), self._term_option(term_value))
-        response = await self._send("POST", self.controller_url, data=form, deadline=deadline)
-        subjects = self._parsed(parse_subjects, self._decode(response))
+        subjects = await self._send(
+            "POST", self.controller_url, parse_subjects, data=form, deadline=deadline
+        )
         self._selected = key
         self._subjects[key] = subjects
         return subjects
@@ -411,16 +415,22 @@ class CunyClient:
     ) -> list[Course]:
         form = step2_form(subject, career=self.career, open_only=open_only, time_filter=time_filter)
         for attempt in (1, 2):
-            response = await self._send("POST", self.controller_url, data=form, deadline=deadline)
-            html = self._decode(response)
-            if attempt == 1 and is_landing_page(html):
+            parse = functools.partial(
+                _results_unless_landing,
+                landing_means_lost=attempt == 1,
+                university=college,
+                term_code=term_value,
+                subject=subject.code,
+            )
+            courses = await self._send(
+                "POST", self.controller_url, parse, data=form, deadline=deadline
+            )
+            if courses is None:
                 log.info("CUNY session lost; starting a new one")
                 self._selected = None
                 await self._select(college, term_value, deadline)
                 continue
-            return self._parsed(
-                parse_results, html, university=college, term_code=term_value, subject=subject.code
-            )
+            return courses
         raise ScrapingError(  # pragma: no cover - the loop always returns
             "CUNY session could not be re-established", host=self.http.host
         )

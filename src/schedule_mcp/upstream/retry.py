@@ -1,72 +1,120 @@
-"""Retry policy pieces: full-jitter backoff, Retry-After parsing, the per-process retry budget.
+"""Retry policy pieces for tenacity's ``AsyncRetrying``, and the per-process retry budget.
 
-Numbers from reliability.md §2.2: at most 3 attempts, full jitter with base 0.5 s and cap 8 s,
-Retry-After honoured inside a call only up to 30 s, at most 60 retries a minute per process
-(Google SRE ch. 22). The retry loop itself lives in ``http.py``; tenacity is not used there
-because the loop also has to consult the breaker, the budget, the caller's deadline and a
-Retry-After value taken from a response, which made a plain loop shorter and easier to test.
+Numbers: at most ``max_attempts`` attempts, AWS "full jitter" backoff with base 0.5 s and
+cap 8 s, a Retry-After honoured when it fits the caller's deadline, at most
+``retry_budget_per_minute`` retries a minute per process (Google SRE book, ch. 22). The
+tenacity objects are built per call by ``client.ResilientClient``; what tenacity lacks
+(an injected RNG for the jitter, a wait that respects Retry-After, a stop at the caller's
+deadline, a stop on a predicate) is here.
 """
 
 from __future__ import annotations
 
-import email.utils
 import random
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC
+
+from tenacity import RetryCallState
+from tenacity.stop import stop_base
+from tenacity.wait import wait_base, wait_exponential
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
-MAX_RETRY_AFTER = 30.0
 # 500 is retried too: CUNY's JSP backend throws transient 500s that succeed on a second try.
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 BUDGET_WINDOW = 60.0
 
 
-def full_jitter_delay(
-    retry_index: int, rng: random.Random, *, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP
-) -> float:
-    """AWS "full jitter": uniform in [0, min(cap, base * 2**retry_index)]; index 0 = first retry."""
-    window = min(cap, base * (2 ** max(retry_index, 0)))
-    return rng.uniform(0.0, window)
+class AttemptFailure(Exception):
+    """One attempt failed in a way the breaker counts; says whether another attempt may help."""
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retryable: bool,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+        self.status = status
+        self.retry_after = retry_after
 
 
-def parse_retry_after(
-    value: str | None, *, now_wall: float, date_header: str | None = None
-) -> float | None:
-    """Seconds to wait from a Retry-After value (delta-seconds or HTTP-date), or None if invalid.
+def is_retryable(exc: BaseException) -> bool:
+    """tenacity ``retry_if_exception`` predicate: only failures that another attempt may fix."""
+    return isinstance(exc, AttemptFailure) and exc.retryable
 
-    For the HTTP-date form the response's own ``Date`` header is the reference when present
-    (immune to clock skew between us and the server); otherwise our wall clock ``now_wall``.
-    """
-    if value is None:
+
+def failure_of(retry_state: RetryCallState) -> AttemptFailure | None:
+    """The AttemptFailure the last attempt raised, if that is how it ended."""
+    outcome = retry_state.outcome
+    if outcome is None or not outcome.failed:
         return None
-    text = value.strip()
-    if not text:
-        return None
-    if text.isdigit():
-        return float(int(text))
-    when = _http_date(text)
-    if when is None:
-        return None
-    reference = now_wall
-    sent = _http_date(date_header.strip()) if date_header else None
-    if sent is not None:
-        reference = sent
-    return max(0.0, when - reference)
+    exc = outcome.exception()
+    return exc if isinstance(exc, AttemptFailure) else None
 
 
-def _http_date(text: str) -> float | None:
-    """POSIX time of an HTTP-date; a date without zone (or "-0000") is GMT, as RFC 9110 says."""
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.timestamp()
+class wait_full_jitter(wait_exponential):
+    """uniform(0, min(cap, base * 2**(n-1))) after attempt n, drawn from an injected RNG."""
+
+    def __init__(
+        self, rng: random.Random, *, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP
+    ) -> None:
+        super().__init__(multiplier=base, max=cap)
+        self.rng = rng
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        return self.rng.uniform(0.0, super().__call__(retry_state))
+
+
+class wait_retry_after(wait_base):
+    """The backoff, but never shorter than the failed attempt's (already capped) Retry-After."""
+
+    def __init__(self, backoff: wait_base) -> None:
+        self.backoff = backoff
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        wait = self.backoff(retry_state)
+        failure = failure_of(retry_state)
+        if failure is None or failure.retry_after is None:
+            return wait
+        return max(wait, failure.retry_after)
+
+
+class stop_past_deadline(stop_base):
+    """Stop when the wait plus one more attempt would end after the caller's deadline."""
+
+    def __init__(
+        self, deadline: float | None, attempt_time: float, clock: Callable[[], float]
+    ) -> None:
+        self.deadline = deadline
+        self.attempt_time = attempt_time
+        self.clock = clock
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return not fits_deadline(
+            retry_state.upcoming_sleep, self.deadline, self.attempt_time, self.clock()
+        )
+
+
+class stop_if(stop_base):
+    """Stop whenever ``predicate()`` is true (e.g. the host's breaker is no longer closed)."""
+
+    def __init__(self, predicate: Callable[[], bool]) -> None:
+        self.predicate = predicate
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.predicate()
+
+
+def fits_deadline(wait: float, deadline: float | None, attempt_time: float, now: float) -> bool:
+    """Whether waiting ``wait`` s and then one attempt of ``attempt_time`` s ends by ``deadline``."""
+    return deadline is None or now + wait + attempt_time <= deadline
 
 
 class RetryBudget:
@@ -100,6 +148,14 @@ class RetryBudget:
         with self._lock:
             self._expire(self._clock())
             return max(0, self.per_minute - len(self._spent))
+
+
+class RetryBudgetSpent(Exception):
+    """Raised from tenacity's ``before_sleep``: the process may not retry ``failure`` now."""
+
+    def __init__(self, failure: AttemptFailure) -> None:
+        super().__init__(failure.reason)
+        self.failure = failure
 
 
 _process_budget: RetryBudget | None = None

@@ -3,20 +3,22 @@ teacher search within a school, teacher details and cursor-paged ratings.
 
 Transport concerns (retries, breaker, politeness) live in the `ResilientClient`; parsing in
 `rmp_parse` (pure). A wrong response shape, a GraphQL `errors` answer or a 401/403 is
-reported to the breaker as a parse failure ("upstream changed") and raised typed.
+counted by the breaker as a failure ("upstream changed", parsed inside the client's
+guarded call) and raised typed.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
 from schedule_mcp.config import Settings
 from schedule_mcp.domain.colleges import get_college
 from schedule_mcp.domain.models import Professor, Rating
 from schedule_mcp.errors import DataNotFoundError, ParseError, UpstreamError
-from schedule_mcp.upstream.http import ResilientClient
+from schedule_mcp.upstream.client import ResilientClient, UpstreamResponse
 from schedule_mcp.upstream.rmp_parse import (
     RATINGS,
     SCHOOL_SEARCH,
@@ -40,7 +42,6 @@ from schedule_mcp.upstream.rmp_parse import (
 log = logging.getLogger("schedule_mcp.upstream.rmp")
 
 T = TypeVar("T")
-P = ParamSpec("P")
 
 RMP_SITE = "https://www.ratemyprofessors.com"
 HEADERS = {
@@ -98,6 +99,8 @@ RATINGS_QUERY = """query RatingsListQuery($count: Int!, $id: ID!, $courseFilter:
       pageInfo { hasNextPage endCursor } } } } }"""
 
 RATINGS_PAGE_SIZE = 20
+SHAPE_ERRORS = (ParseError, RmpGraphQLError, RmpAuthError)
+"""Answers that mean "the API changed": each counts as a breaker failure."""
 
 
 class RmpClient:
@@ -115,44 +118,49 @@ class RmpClient:
     # ------------------------------------------------------------------ transport
 
     async def _post(
-        self, page: str, query: str, variables: dict[str, Any], deadline: float | None
-    ) -> Any:
-        response = await self.http.request(
+        self,
+        page: str,
+        query: str,
+        variables: dict[str, Any],
+        deadline: float | None,
+        parse: Callable[[Any], T],
+    ) -> T:
+        """POST one GraphQL query; ``parse`` turns the decoded payload into the answer.
+
+        Decoding and parsing run inside the HTTP client's breaker verdict (RES-11): a 401/403,
+        a GraphQL ``errors`` answer, non-JSON or a wrong shape count as breaker failures.
+        """
+
+        def judge(response: UpstreamResponse) -> T:
+            if response.status in (401, 403):
+                raise RmpAuthError(
+                    f"{page}: RateMyProfessors answered HTTP {response.status}",
+                    host=self.http.host,
+                    hint="The RateMyProfessors API changed; professor data is unavailable for now.",
+                )
+            if response.status != 200:
+                raise UpstreamError(
+                    f"{page}: RateMyProfessors answered HTTP {response.status}",
+                    host=self.http.host,
+                )
+            return parse(decode_json(response.content, page))
+
+        return await self.http.request_parsed(
             "POST",
             self.url,
+            judge,
             json={"query": query, "variables": variables},
             headers=HEADERS,
             deadline=deadline,
+            shape_errors=SHAPE_ERRORS,
         )
-        if response.status in (401, 403):
-            self.http.record_parse_failure()
-            raise RmpAuthError(
-                f"{page}: RateMyProfessors answered HTTP {response.status}",
-                host=self.http.host,
-                hint="The RateMyProfessors API changed; professor data is unavailable for now.",
-            )
-        if response.status != 200:
-            raise UpstreamError(
-                f"{page}: RateMyProfessors answered HTTP {response.status}", host=self.http.host
-            )
-        return self._parsed(decode_json, response.content, page)
-
-    def _parsed(self, parse: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a parser; report the outcome to the breaker (RES-11)."""
-        try:
-            value = parse(*args, **kwargs)
-        except (ParseError, RmpGraphQLError) as exc:
-            self.http.record_parse_failure()
-            log.warning("RMP parse failure: %s", exc)
-            raise
-        self.http.record_success()
-        return value
 
     # ------------------------------------------------------------------ schools
 
     async def search_schools(self, text: str, *, deadline: float | None = None) -> list[RmpSchool]:
-        payload = await self._post(SCHOOL_SEARCH, SCHOOL_QUERY, {"query": {"text": text}}, deadline)
-        return self._parsed(parse_school_search, payload)
+        return await self._post(
+            SCHOOL_SEARCH, SCHOOL_QUERY, {"query": {"text": text}}, deadline, parse_school_search
+        )
 
     async def resolve_school(self, college: str, *, deadline: float | None = None) -> RmpSchool:
         """The RMP school of a CUNY college (cached): searched by its Global Search name and
@@ -217,8 +225,13 @@ class RmpClient:
                 "count": min(page_size, limit - len(teachers)),
                 "cursor": cursor,
             }
-            payload = await self._post(TEACHER_SEARCH, TEACHER_QUERY, variables, deadline)
-            page = self._parsed(parse_teacher_search, payload, school_id=school.id)
+            page = await self._post(
+                TEACHER_SEARCH,
+                TEACHER_QUERY,
+                variables,
+                deadline,
+                functools.partial(parse_teacher_search, school_id=school.id),
+            )
             teachers += page.teachers
             if page.did_fallback or not page.has_next or page.end_cursor in (None, cursor):
                 break
@@ -241,8 +254,9 @@ class RmpClient:
     async def teacher_details(
         self, teacher_id: str, *, deadline: float | None = None
     ) -> TeacherDetails:
-        payload = await self._post(TEACHER_DETAILS, DETAILS_QUERY, {"id": teacher_id}, deadline)
-        details = self._parsed(parse_teacher_details, payload)
+        details = await self._post(
+            TEACHER_DETAILS, DETAILS_QUERY, {"id": teacher_id}, deadline, parse_teacher_details
+        )
         if details is None:
             raise DataNotFoundError(f"RateMyProfessors has no teacher {teacher_id}")
         return details
@@ -264,8 +278,7 @@ class RmpClient:
             "cursor": cursor,
             "courseFilter": course_filter,
         }
-        payload = await self._post(RATINGS, RATINGS_QUERY, variables, deadline)
-        return self._parsed(parse_ratings_page, payload)
+        return await self._post(RATINGS, RATINGS_QUERY, variables, deadline, parse_ratings_page)
 
     async def fetch_ratings(
         self,
