@@ -10,7 +10,7 @@ from schedule_mcp.errors import DataNotFoundError
 from schedule_mcp.sample.world import load_sample_world
 from schedule_mcp.upstream.client import ResilientClient
 from schedule_mcp.upstream.rmp import RmpClient
-from schedule_mcp.upstream.rmp_parse import RmpAuthError, RmpGraphQLError, node_id
+from schedule_mcp.upstream.rmp_json import RmpAuthError, RmpGraphQLError, node_id
 from tests.support.fake_upstream import ContentFault, FakeUpstream
 
 WORLD = load_sample_world()

@@ -21,9 +21,8 @@ from schedule_mcp.sample.render import (
     teacher_search_node,
 )
 from schedule_mcp.sample.world import RmpRatingRecord, RmpSchoolRecord, RmpTeacherRecord
+from schedule_mcp.upstream.rmp_json import RmpGraphQLError, decode_json
 from schedule_mcp.upstream.rmp_parse import (
-    RmpGraphQLError,
-    decode_json,
     parse_ratings_page,
     parse_rmp_date,
     parse_school_search,

@@ -13,11 +13,8 @@ import pytest
 from inline_snapshot import snapshot
 
 from schedule_mcp.errors import ParseError
+from schedule_mcp.upstream.rmp_json import RmpGraphQLError, decode_json, legacy_id_of, node_id
 from schedule_mcp.upstream.rmp_parse import (
-    RmpGraphQLError,
-    decode_json,
-    legacy_id_of,
-    node_id,
     parse_ratings_page,
     parse_rmp_date,
     parse_school_search,

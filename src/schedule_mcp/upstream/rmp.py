@@ -19,19 +19,16 @@ from schedule_mcp.domain.colleges import get_college
 from schedule_mcp.domain.models import Professor, Rating
 from schedule_mcp.errors import DataNotFoundError, ParseError, UpstreamError
 from schedule_mcp.upstream.client import ResilientClient, UpstreamResponse
+from schedule_mcp.upstream.rmp_json import RmpAuthError, RmpGraphQLError, decode_json, node_id
 from schedule_mcp.upstream.rmp_parse import (
     RATINGS,
     SCHOOL_SEARCH,
     TEACHER_DETAILS,
     TEACHER_SEARCH,
     RatingsPage,
-    RmpAuthError,
-    RmpGraphQLError,
     RmpSchool,
     RmpTeacher,
     TeacherDetails,
-    decode_json,
-    node_id,
     parse_ratings_page,
     parse_school_search,
     parse_teacher_details,

@@ -7,10 +7,6 @@ string passes through `schedule_mcp.upstream.sanitize` (untrusted text, SEC-12).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,41 +14,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from schedule_mcp.domain.models import Professor, Rating
-from schedule_mcp.errors import ParseError, UpstreamError
+from schedule_mcp.upstream.rmp_json import (
+    JsonReader,
+    edge_nodes,
+    graphql_data,
+    page_info,
+    search_connection,
+)
 from schedule_mcp.upstream.sanitize import clean_review, clean_text
 
 SCHOOL_SEARCH = "RMP school search"
 TEACHER_SEARCH = "RMP teacher search"
 TEACHER_DETAILS = "RMP teacher details"
 RATINGS = "RMP ratings page"
-
-
-class RmpGraphQLError(UpstreamError):
-    """RMP answered HTTP 200 with a top-level GraphQL `errors` list."""
-
-
-class RmpAuthError(UpstreamError):
-    """RMP refused the request (401/403): the API or its auth expectations changed."""
-
-
-# --------------------------------------------------------------------------- ids
-
-
-def node_id(kind: str, legacy_id: int) -> str:
-    """Relay id: base64("School-222") etc. (§3.2)."""
-    return base64.b64encode(f"{kind}-{legacy_id}".encode()).decode()
-
-
-def legacy_id_of(relay_id: str, kind: str) -> int | None:
-    """The legacy id inside a relay id, or None when it is not a `kind` id."""
-    try:
-        text = base64.b64decode(relay_id, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    prefix = f"{kind}-"
-    if text.startswith(prefix) and text[len(prefix) :].isdigit():
-        return int(text[len(prefix) :])
-    return None
 
 
 # --------------------------------------------------------------------------- values
@@ -130,130 +104,10 @@ class RatingsPage:
     end_cursor: str | None
 
 
-# --------------------------------------------------------------------------- JSON access
-
-
-class _Reader:
-    """Typed access into one JSON payload; a wrong shape is a ParseError with the path."""
-
-    def __init__(self, page: str, payload: Any) -> None:
-        self.page = page
-        self.payload = payload
-
-    def fail(self, path: str, message: str, value: Any) -> ParseError:
-        try:
-            snippet = json.dumps(value, default=str)[:300]
-        except (TypeError, ValueError):
-            snippet = repr(value)[:300]
-        return ParseError(message, page=self.page, selector=path, snippet=snippet)
-
-    def obj(self, value: Any, path: str) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(path, "expected a JSON object", value)
-        return value
-
-    def lst(self, value: Any, path: str) -> list[Any]:
-        if not isinstance(value, list):
-            raise self.fail(path, "expected a JSON array", value)
-        return value
-
-    def string(self, value: Any, path: str, *, optional: bool = False) -> str:
-        if value is None and optional:
-            return ""
-        if not isinstance(value, str):
-            raise self.fail(path, "expected a string", value)
-        return value
-
-    def integer(self, value: Any, path: str, *, default: int | None = None) -> int:
-        if value is None and default is not None:
-            return default
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(path, "expected an integer", value)
-        if isinstance(value, float) and (not math.isfinite(value) or not value.is_integer()):
-            raise self.fail(path, "expected an integer", value)
-        return int(value)
-
-    def number(self, value: Any, path: str, *, optional: bool = False) -> float | None:
-        if value is None and optional:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(path, "expected a number", value)
-        if not math.isfinite(value):
-            raise self.fail(path, "expected a finite number", value)
-        return float(value)
-
-    def boolean(self, value: Any, path: str, default: bool) -> bool:
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.fail(path, "expected a boolean", value)
-        return value
-
-
-def decode_json(content: bytes, page: str) -> Any:
-    """Bytes -> JSON, or a ParseError (an HTML error page, truncated JSON, bad UTF-8)."""
-    try:
-        return json.loads(content)
-    except (ValueError, RecursionError) as exc:
-        raise ParseError(
-            f"response is not JSON ({exc.__class__.__name__})",
-            page=page,
-            selector="$",
-            snippet=content[:300].decode("utf-8", "replace"),
-        ) from None
-
-
-def _data(reader: _Reader) -> dict[str, Any]:
-    """The `data` object; a non-empty GraphQL `errors` list raises RmpGraphQLError."""
-    root = reader.obj(reader.payload, "$")
-    errors = root.get("errors")
-    if errors:
-        messages = []
-        for error in errors if isinstance(errors, list) else [errors]:
-            message = error.get("message") if isinstance(error, dict) else error
-            messages.append(clean_text(str(message), 120))
-        raise RmpGraphQLError(
-            f"{reader.page}: GraphQL errors: {'; '.join(messages)[:300]}",
-            host="ratemyprofessors",
-            hint="RateMyProfessors rejected the query; its API may have changed.",
-        )
-    return reader.obj(root.get("data"), "$.data")
-
-
-def _connection(reader: _Reader, data: dict[str, Any], name: str) -> tuple[dict[str, Any], str]:
-    """`data.search.<name>` or `data.newSearch.<name>` (the alias trap of §3.3)."""
-    for root in ("search", "newSearch"):
-        holder = data.get(root)
-        if isinstance(holder, dict) and name in holder:
-            path = f"$.data.{root}.{name}"
-            return reader.obj(holder[name], path), path
-    raise reader.fail(f"$.data.search.{name}", f"no {name} connection", data)
-
-
-def _page_info(reader: _Reader, connection: dict[str, Any], path: str) -> tuple[bool, str | None]:
-    info = connection.get("pageInfo")
-    if info is None:
-        return False, None
-    info = reader.obj(info, f"{path}.pageInfo")
-    has_next = reader.boolean(info.get("hasNextPage"), f"{path}.pageInfo.hasNextPage", False)
-    end = info.get("endCursor")
-    end_cursor = reader.string(end, f"{path}.pageInfo.endCursor") if end is not None else None
-    return has_next, end_cursor
-
-
-def _nodes(reader: _Reader, connection: dict[str, Any], path: str) -> list[tuple[str, Any]]:
-    edges = reader.lst(connection.get("edges"), f"{path}.edges")
-    nodes = []
-    for index, edge in enumerate(edges):
-        edge_path = f"{path}.edges[{index}]"
-        nodes.append((f"{edge_path}.node", reader.obj(edge, edge_path).get("node")))
-    return nodes
-
-
 # --------------------------------------------------------------------------- schools
 
 
-def school_from_node(reader: _Reader, value: Any, path: str) -> RmpSchool:
+def school_from_node(reader: JsonReader, value: Any, path: str) -> RmpSchool:
     node = reader.obj(value, path)
     avg = reader.number(node.get("avgRatingRounded"), f"{path}.avgRatingRounded", optional=True)
     return RmpSchool(
@@ -269,9 +123,9 @@ def school_from_node(reader: _Reader, value: Any, path: str) -> RmpSchool:
 
 def parse_school_search(payload: Any) -> list[RmpSchool]:
     """Schools of a NewSearchSchoolsQuery response, in upstream order."""
-    reader = _Reader(SCHOOL_SEARCH, payload)
-    connection, path = _connection(reader, _data(reader), "schools")
-    return [school_from_node(reader, node, p) for p, node in _nodes(reader, connection, path)]
+    reader = JsonReader(SCHOOL_SEARCH, payload)
+    connection, path = search_connection(reader, graphql_data(reader), "schools")
+    return [school_from_node(reader, node, p) for p, node in edge_nodes(reader, connection, path)]
 
 
 def _normalise_school(name: str) -> str:
@@ -310,14 +164,14 @@ def pick_school(
 # --------------------------------------------------------------------------- teachers
 
 
-def _wta(reader: _Reader, value: Any, path: str) -> float | None:
+def _wta(reader: JsonReader, value: Any, path: str) -> float | None:
     number = reader.number(value, path, optional=True)
     if number is None or number < 0:
         return None  # -1 means "no data" (§3.5)
     return min(number, 100.0)
 
 
-def teacher_from_node(reader: _Reader, value: Any, path: str) -> RmpTeacher:
+def teacher_from_node(reader: JsonReader, value: Any, path: str) -> RmpTeacher:
     node = reader.obj(value, path)
     school = reader.obj(node.get("school"), f"{path}.school")
     num_ratings = reader.integer(node.get("numRatings"), f"{path}.numRatings", default=0)
@@ -354,11 +208,11 @@ def teacher_from_node(reader: _Reader, value: Any, path: str) -> RmpTeacher:
 def parse_teacher_search(payload: Any, *, school_id: str | None = None) -> TeacherSearchPage:
     """Teachers of a TeacherSearchResultsPageQuery response, only those of `school_id`
     (a `didFallback` answer may list other schools' teachers, §3.3)."""
-    reader = _Reader(TEACHER_SEARCH, payload)
-    connection, path = _connection(reader, _data(reader), "teachers")
-    teachers = [teacher_from_node(reader, n, p) for p, n in _nodes(reader, connection, path)]
+    reader = JsonReader(TEACHER_SEARCH, payload)
+    connection, path = search_connection(reader, graphql_data(reader), "teachers")
+    teachers = [teacher_from_node(reader, n, p) for p, n in edge_nodes(reader, connection, path)]
     kept = [t for t in teachers if school_id is None or t.school_id == school_id]
-    has_next, end_cursor = _page_info(reader, connection, path)
+    has_next, end_cursor = page_info(reader, connection, path)
     count = connection.get("resultCount")
     return TeacherSearchPage(
         teachers=kept,
@@ -371,7 +225,7 @@ def parse_teacher_search(payload: Any, *, school_id: str | None = None) -> Teach
 
 
 def _counted(
-    reader: _Reader, value: Any, path: str, name: str, count: str
+    reader: JsonReader, value: Any, path: str, name: str, count: str
 ) -> list[tuple[str, int]]:
     if value is None:
         return []
@@ -389,8 +243,8 @@ def _counted(
 
 def parse_teacher_details(payload: Any) -> TeacherDetails | None:
     """The teacher-details query; None when `data.node` is null (no such teacher)."""
-    reader = _Reader(TEACHER_DETAILS, payload)
-    data = _data(reader)
+    reader = JsonReader(TEACHER_DETAILS, payload)
+    data = graphql_data(reader)
     if data.get("node") is None:
         return None
     teacher = teacher_from_node(reader, data["node"], "$.data.node")
@@ -432,14 +286,14 @@ def parse_rmp_date(text: str) -> datetime:
     return datetime.strptime(text.strip()[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
 
 
-def _would_take_again(reader: _Reader, value: Any, path: str) -> bool | None:
+def _would_take_again(reader: JsonReader, value: Any, path: str) -> bool | None:
     if value is None:
         return None
     number = reader.integer(value, path)
     return None if number < 0 else bool(number)
 
 
-def rating_from_node(reader: _Reader, value: Any, path: str, teacher_id: str) -> Rating:
+def rating_from_node(reader: JsonReader, value: Any, path: str, teacher_id: str) -> Rating:
     node = reader.obj(value, path)
     scores = [
         reader.number(node.get(key), f"{path}.{key}", optional=True)
@@ -489,16 +343,16 @@ def rating_from_node(reader: _Reader, value: Any, path: str, teacher_id: str) ->
 
 def parse_ratings_page(payload: Any) -> RatingsPage:
     """One RatingsListQuery page: the ratings and the cursor to the next page."""
-    reader = _Reader(RATINGS, payload)
-    data = _data(reader)
+    reader = JsonReader(RATINGS, payload)
+    data = graphql_data(reader)
     node = reader.obj(data.get("node"), "$.data.node")
     teacher_id = reader.string(node.get("id"), "$.data.node.id")
     connection = reader.obj(node.get("ratings"), "$.data.node.ratings")
     path = "$.data.node.ratings"
     ratings = [
-        rating_from_node(reader, n, p, teacher_id) for p, n in _nodes(reader, connection, path)
+        rating_from_node(reader, n, p, teacher_id) for p, n in edge_nodes(reader, connection, path)
     ]
-    has_next, end_cursor = _page_info(reader, connection, path)
+    has_next, end_cursor = page_info(reader, connection, path)
     return RatingsPage(
         teacher_id=teacher_id,
         num_ratings=reader.integer(
