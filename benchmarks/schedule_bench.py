@@ -51,13 +51,10 @@ TARGETS_MS = {"reference": {"5x40": 30.0, "6x40": 80.0}, "product": {"5x40": 90.
 
 
 def default_instance_dir() -> Path:
-    """../shared/bench-instances beside the clone, else the test copies."""
-    for candidate in (
-        ROOT.parent / "shared" / "bench-instances",
-        ROOT / "tests" / "scheduling" / "data",
-    ):
-        if sorted(candidate.glob("inst_*.json")):
-            return candidate
+    """The instance copies kept in the repository (docs/performance.md §4.3)."""
+    candidate = ROOT / "tests" / "scheduling" / "data"
+    if sorted(candidate.glob("inst_*.json")):
+        return candidate
     raise SystemExit("no instances found; pass --instance FILE or --instance-dir DIR")
 
 
@@ -177,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--instance-dir",
         type=Path,
-        help="directory of inst_*.json (default: ../shared/bench-instances)",
+        help="directory of inst_*.json (default: tests/scheduling/data)",
     )
     parser.add_argument("--family", help="generate NxM instances instead, e.g. 5x40")
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""Travel model (performance.md section 7) and the hard transfer constraint."""
+"""Travel model (docs/performance.md section 7) and the hard transfer constraint."""
 
 from __future__ import annotations
 

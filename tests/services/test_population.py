@@ -1,4 +1,4 @@
-"""DataPopulationService over the loopback fake upstream: reliability.md SF-1..SF-11, RES-15,
+"""DataPopulationService over the loopback fake upstream: docs/reliability.md SF-1..SF-11, RES-15,
 and the empty-database end-to-end flow (populate, serve, refresh, last-known-good)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A real HTTP/1.1 server on 127.0.0.1 that can misbehave on purpose (reliability.md §2.3).
+"""A real HTTP/1.1 server on 127.0.0.1 that can misbehave on purpose (docs/reliability.md §2.3).
 
 Built on ``asyncio.start_server`` with no framework so that faults happen on the wire:
 hang before headers, slow drip (slow loris), a Content-Length larger than the bytes sent,

@@ -5,7 +5,7 @@
 offline mode (`schedule_mcp.sample.world.load_sample_world`), and a test checks it still
 matches this generator. Not needed at run time, so it is not shipped. Instructors are fictional (invented surnames); the RMP ids of
 Baruch (222), CCNY (224, duplicate 18817) and Hunter (226) are the confirmed ones of
-reference §3.6, Queens' are made up (9000xx).
+docs/upstream-formats.md §3.6, Queens' are made up (9000xx).
 """
 
 from __future__ import annotations

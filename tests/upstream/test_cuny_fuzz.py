@@ -1,4 +1,4 @@
-"""FZ-1 / FZ-2 for the Global Search results parser (reliability.md §5.2).
+"""FZ-1 / FZ-2 for the Global Search results parser (docs/reliability.md §5.2).
 
 FZ-1: a generated course/section model, rendered in the documented page shape, parses back
 equal. FZ-2: mutated and random pages give a result or a `ParseError`, nothing else.

@@ -1,4 +1,4 @@
-"""FZ-1 / FZ-2 for the RMP parsers (reliability.md §5.2)."""
+"""FZ-1 / FZ-2 for the RMP parsers (docs/reliability.md §5.2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """RMP parsers on the real saved responses (fixtures/rmp, provenance in SOURCES.md) and
-on the documented shapes of reference §3.4-3.5."""
+on the documented shapes of docs/upstream-formats.md §3.4-3.5."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The sample CUNY Global Search site over a `World`.
 
 Same URLs, form fields, JSESSIONID requirement and HTML structure as the real site
-(reference §2.7-2.10): search.jsp hands out a session, step 1 (institution + term) answers
+(docs/upstream-formats.md §2.7-2.10): search.jsp hands out a session, step 1 (institution + term) answers
 the criteria page, step 2 (the documented field order, §2.4) the results page, and the
 detail page answers seat counts. Offline mode serves it in-process; the tests' loopback fake
 wraps it to script content faults.

@@ -1,5 +1,5 @@
 """Render world data in the documented upstream shapes: Global Search HTML pages
-(reference upstream-formats §2.7-2.10) and RMP GraphQL JSON nodes (§3.4).
+(docs/upstream-formats.md §2.7-2.10) and RMP GraphQL JSON nodes (§3.4).
 
 The sample sites (offline mode), the loopback fakes of the tests and the round-trip
 property tests all use these renderers, so the real parsers are exercised against exactly

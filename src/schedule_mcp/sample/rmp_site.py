@@ -1,6 +1,6 @@
 """The sample RateMyProfessors GraphQL site over a `World`.
 
-Same endpoint and GraphQL shapes as the real site (reference §3.3-3.4): school search,
+Same endpoint and GraphQL shapes as the real site (docs/upstream-formats.md §3.3-3.4): school search,
 teacher search (with the school filter and its fallback), teacher details and ratings
 pages, with cursor pagination. Queries are routed by the field they ask for.
 """

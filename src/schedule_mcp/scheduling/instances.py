@@ -1,4 +1,4 @@
-"""The neutral benchmark instance format (shared/bench-instances/README.md) and its objective.
+"""The neutral benchmark instance format (docs/performance.md §4.3) and its objective.
 
 Reference objective: maximize sum(rating of each chosen section) - 3.0 x distinct weekdays
 with a class. Scores are kept as exact integers in tenths (ratings have one decimal).
@@ -86,7 +86,7 @@ CAMPUS_MIX = ("QNS", "QNS", "QNS", "QNS", "QCC", "HTR", "BAR")
 
 
 def _random_meetings(rng: random.Random) -> list[list[Any]]:
-    """One section's meetings following performance.md 4.2's CUNY-style mix."""
+    """One section's meetings following docs/performance.md 4.2's CUNY-style mix."""
     roll = rng.random()
     if roll < 0.55:
         start = rng.choice(PAIR_STARTS)
@@ -103,7 +103,7 @@ def _random_meetings(rng: random.Random) -> list[list[Any]]:
 
 
 def generate_instance(n: int, m: int, seed: int) -> dict[str, Any]:
-    """A synthetic N x M instance in the neutral format (performance.md section 4.2).
+    """A synthetic N x M instance in the neutral format (docs/performance.md section 4.2).
 
     34% of courses are a lecture plus linked labs (about m/8 lectures, m labs of 2h45,
     each tied to one lecture); campuses 4/7 QNS, 1/7 each QCC, HTR, BAR; ratings uniform

@@ -1,4 +1,4 @@
-"""Exact top-k branch and bound over integer bitmasks (performance.md sections 1-3).
+"""Exact top-k branch and bound over integer bitmasks (docs/performance.md sections 1-3).
 
 The model is pure ints: each choice is a bit; a domain (one component of one course) is a
 mask of its choices, numbered so that the lowest set bit is the best-scoring choice.

@@ -1,4 +1,4 @@
-"""Campus-to-campus travel times: the performance.md section 7 model over data/campuses.json.
+"""Campus-to-campus travel times: the docs/performance.md section 7 model over data/campuses.json.
 
 minutes(i, j) = ceil5(base + per_km * haversine_km(i, j) + penalty_i + penalty_j); the same
 campus costs a short walk (only charged between different known buildings). Overrides replace

@@ -2,7 +2,7 @@
 
 The fetch runs in its own task that no request owns, and callers await it through
 `asyncio.shield` with their own deadline, so a cancelled or impatient caller never cancels
-the shared work and never starves the others (reliability.md finding F7).
+the shared work and never starves the others (docs/reliability.md finding F7).
 """
 
 from __future__ import annotations

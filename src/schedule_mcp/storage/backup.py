@@ -1,4 +1,4 @@
-"""Online backup of the embedded SQLite database (reliability.md DB-9).
+"""Online backup of the embedded SQLite database (docs/reliability.md DB-9).
 
 Uses SQLite's backup API, which copies a consistent snapshot while other connections keep
 reading and writing. Never copy the database file: with WAL, a copy taken mid-transaction or

@@ -1,6 +1,6 @@
 """Engine construction and the two transaction kinds every repository uses.
 
-SQLite (reliability.md F4): the driver's legacy transaction handling is switched off
+SQLite (docs/reliability.md F4): the driver's legacy transaction handling is switched off
 (`isolation_level=None`) and we emit BEGIN ourselves, `BEGIN IMMEDIATE` for writers, so a
 transaction that reads then writes waits on `busy_timeout` instead of failing with
 "database is locked". An in-process asyncio.Lock keeps this process's writers in a queue.

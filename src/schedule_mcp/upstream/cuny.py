@@ -1,4 +1,4 @@
-"""CUNY Global Search client: the JSP session flow of reference upstream-formats §2.1-2.4.
+"""CUNY Global Search client: the JSP session flow of docs/upstream-formats.md §2.1-2.4.
 
 GET search.jsp (session cookie) -> POST institution + term (criteria page) -> POST subject
 criteria (results page). One server-side session holds one institution + term, so flows

@@ -1,4 +1,4 @@
-"""Pure parsers for CUNY Global Search pages (reference upstream-formats §2.7-2.10).
+"""Pure parsers for CUNY Global Search pages (docs/upstream-formats.md §2.7-2.10).
 
 Every function takes page text and returns domain values or raises a typed `ParseError`
 naming the page, the selector and a snippet; none returns a silently empty result.

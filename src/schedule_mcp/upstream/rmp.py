@@ -1,4 +1,4 @@
-"""RateMyProfessors GraphQL client (reference upstream-formats §3): school resolution,
+"""RateMyProfessors GraphQL client (docs/upstream-formats.md §3): school resolution,
 teacher search within a school, teacher details and cursor-paged ratings.
 
 Transport concerns (retries, breaker, politeness) live in the `ResilientClient`; parsing in

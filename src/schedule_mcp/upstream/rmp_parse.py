@@ -1,4 +1,4 @@
-"""Pure parsers for RateMyProfessors GraphQL responses (reference upstream-formats §3.2-3.6).
+"""Pure parsers for RateMyProfessors GraphQL responses (docs/upstream-formats.md §3.2-3.6).
 
 Each takes a decoded JSON payload and returns typed values or raises `ParseError` naming
 the query and the JSON path; GraphQL `errors` raise `RmpGraphQLError`. Every scraped

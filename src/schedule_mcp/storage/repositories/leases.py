@@ -1,4 +1,4 @@
-"""Cross-process single-flight: lease rows with fencing tokens (reliability.md §4.2).
+"""Cross-process single-flight: lease rows with fencing tokens (docs/reliability.md §4.2).
 
 A lease is held by one holder until `expires_at`. Every handover increments the key's
 token, and a write that carries a token other than the current one is refused with
