@@ -19,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    """Long on purpose: the initial schema, one declarative create per table, in FK order."""
     op.create_table(
         "course_snapshots",
         sa.Column("university", sa.String(length=16), nullable=False),
