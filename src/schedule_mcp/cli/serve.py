@@ -44,7 +44,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.http:
         mcp.run(transport="stdio", show_banner=False)
         return 0
-    from schedule_mcp.http_security import check_bind, http_app_options
+    from schedule_mcp.server.http_guards import check_bind, http_app_options
 
     check_bind(args.host, settings)
     options = http_app_options(settings, args.host, args.port, args.allow_host)

@@ -24,8 +24,8 @@ from fastmcp import Client, FastMCP
 
 from schedule_mcp import cli
 from schedule_mcp.config import Settings, load_settings
-from schedule_mcp.http_security import check_bind, http_app_options, is_loopback
 from schedule_mcp.server import create_server
+from schedule_mcp.server.http_guards import check_bind, http_app_options, is_loopback
 
 HTTP_TOKEN = "http-token-0123456789"
 ADMIN_TOKEN = "admin-token-9876543210"

@@ -23,7 +23,7 @@ from schedule_mcp.config import ENV_PREFIX, Settings, load_settings
 from schedule_mcp.json_logs import configure_logging
 from schedule_mcp.server import create_server
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FALL = {"university": "QNS01", "semester": "2026 Fall"}
 SYNC = {"entity_type": "courses", "semester": "2026 Fall", "university": "QNS01"}
 
