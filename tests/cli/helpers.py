@@ -7,7 +7,7 @@ import re
 FALL = ["--offline", "--college", "QNS01", "--term", "2026 Fall"]
 PLAN = ["plan", *FALL]
 COURSES = ["CSCI 212", "MATH 151", "ENGL 110"]
-CART = re.compile(r"class numbers for the CUNYfirst cart: ((?:\d{5}(?:, )?)+)")
+CART = re.compile(r"class numbers for the CUNYfirst cart: ((?:\d{5}(?:@[A-Z]{3}\d\d)?(?:, )?)+)")
 
 
 def cart(out: str) -> list[str]:

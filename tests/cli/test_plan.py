@@ -129,3 +129,38 @@ def test_a_spinner_runs_on_a_terminal_stderr(
 def test_no_spinner_when_stderr_is_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([*PLAN, "CSCI 212"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_a_cross_college_plan_writes_every_class_to_the_calendar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ics = tmp_path / "fall.ics"
+    assert cli.main([*PLAN, "--ics", str(ics), "CSCI 212", "STA 2000@BAR01"]) == 0
+    out = capsys.readouterr().out
+    numbers = cart(out)
+    assert len(numbers) == 2 and numbers[1].endswith("@BAR01"), numbers
+    assert "STA 2000" in row_of(out, numbers[1])
+    events = list(Calendar.from_ical(ics.read_bytes()).walk("VEVENT"))
+    summaries = [str(e.get("SUMMARY")) for e in events]
+    for course, number in zip(["CSCI 212", "STA 2000"], numbers, strict=True):
+        assert any(course in s and f"({number})" in s for s in summaries), summaries
+    assert "not exported" not in out
+
+
+def test_a_late_window_says_which_sections_list_no_times(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """After 6 pm CSCI 212 has only an asynchronous section and TBA ones (times unknown)."""
+    assert cli.main([*PLAN, "--earliest", "6pm", "--alternatives", "5", "CSCI 212"]) == 0
+    out = capsys.readouterr().out
+    assert "(no scheduled meetings)" not in out
+    assert "online, asynchronous (no set time): CSCI 212 LEC (41182)" in out
+    assert "online, asynchronous" in row_of(out, "41182")
+    flat = " ".join(out.split())  # long lines wrap at the console width
+    assert (
+        "ranked below schedules with fewer sections whose times or room are not listed "
+        "(41192) [41192] caution: 41192 (CSCI 212 06 LEC, in person): no meeting times "
+        "listed; confirm before registering"
+    ) in flat
+    assert cli.main([*PLAN, "--earliest", "6pm", "--exclude-unscheduled", "CSCI 212"]) == 0
+    assert "41192" not in capsys.readouterr().out

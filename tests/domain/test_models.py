@@ -28,6 +28,22 @@ def test_instruction_mode_labels(label: str, mode: InstructionMode) -> None:
 
 
 @pytest.mark.parametrize(
+    ("label", "rooms", "mode"),
+    [
+        ("Online", ["Online-Asynchronous"], InstructionMode.ONLINE_ASYNCHRONOUS),
+        ("Online", ["Online-Synchronous"], InstructionMode.ONLINE_SYNCHRONOUS),
+        ("Online", ["TBA"], InstructionMode.ONLINE_SYNCHRONOUS),  # may meet: times unknown
+        ("Online Synchronous", ["Online-Asynchronous"], InstructionMode.ONLINE_SYNCHRONOUS),
+        ("In Person", ["TBA"], InstructionMode.IN_PERSON),  # TBA never means online
+        ("In Person", ["Online-Asynchronous"], InstructionMode.IN_PERSON),  # the label decides
+        ("Hybrid Synchronous", ["Online-Asynchronous"], InstructionMode.HYBRID),
+    ],
+)
+def test_instruction_mode_of_a_listing(label: str, rooms: list[str], mode: InstructionMode) -> None:
+    assert InstructionMode.from_listing(label, rooms) is mode
+
+
+@pytest.mark.parametrize(
     ("text", "code"),
     [
         ("csci212", "CSCI 212"),
@@ -52,6 +68,9 @@ def test_section_instructors_skip_placeholders_and_duplicates() -> None:
             Meeting(instructor="Ada Byron"),
             Meeting(instructor="TBA"),
             Meeting(instructor="Staff"),
+            Meeting(instructor="To Be Announced"),
+            Meeting(instructor="STAFF, Staff"),
+            Meeting(instructor="tbd"),
         ],
     )
     assert section.instructors == ["Ada Byron", "Alan Turing"]

@@ -36,6 +36,8 @@ def section(
     mode: InstructionMode = InstructionMode.IN_PERSON,
     instructor: str = "",
     campus: str = "QNS",
+    times_tba: bool = False,
+    room_tba: bool = False,
 ) -> SectionSpec:
     return SectionSpec(
         id=sid,
@@ -52,6 +54,8 @@ def section(
         seats_available=seats,
         capacity=30,
         mode=mode,
+        times_tba=times_tba,
+        room_tba=room_tba,
     )
 
 

@@ -89,3 +89,25 @@ def test_back_to_back_is_not_an_overlap() -> None:
         section("2", "B 1", meeting("M", "10:30", "11:00")),
     ]
     assert check_conflicts(sections).ok
+
+
+def test_unknown_ids_and_unlisted_times_are_not_ok() -> None:
+    known = [section("11111", "CSCI 111", meeting("MW", "9:00", "10:15"))]
+    assert check_conflicts(known).ok
+    assert check_conflicts(known, unknown=["63028"]).model_dump(
+        include={"unknown", "unchecked", "ok"}
+    ) == {"unknown": ["63028"], "unchecked": [], "ok": False}
+    tba = section("41192", "CSCI 212", times_tba=True)
+    report = check_conflicts([*known, tba])
+    assert (report.unchecked, report.ok) == (["41192"], False)
+
+
+def test_each_section_is_placed_on_its_own_colleges_campus() -> None:
+    queens = section("41406", "MATH 151", meeting("M", "10:45", "12:00", campus="QNS"))
+    baruch = section(
+        "63048@BAR01", "STA 2000", meeting("M", "12:15", "13:30", campus="BAR"), campus="BAR"
+    )
+    [transfer] = check_conflicts([queens, baruch]).transfers
+    assert (transfer.from_campus, transfer.to_campus) == ("QNS", "BAR")
+    assert transfer.after.class_number == "63048@BAR01"
+    assert transfer.available_minutes == 15 < transfer.required_minutes

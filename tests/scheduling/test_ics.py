@@ -138,3 +138,22 @@ def test_export_a_generated_schedule() -> None:
     assert len(_calendar(text).walk("VEVENT")) == 2
     with pytest.raises(IcsExportError, match="99999"):
         sections_of(["99999"], courses)
+
+
+def test_an_in_person_section_without_times_is_never_called_online() -> None:
+    unlisted = section("41192", "CSCI 212", times_tba=True)
+    partial = section(
+        "41300", "CSCI 212", _sections()[0].meetings[0], times_tba=True, component="LAB"
+    )
+    cal = _calendar(
+        export_ics([unlisted, partial], term="2026 Fall", term_start=START, term_end=END)
+    )
+    summaries = [str(e["SUMMARY"]) for e in cal.walk("VEVENT")]
+    assert summaries == [
+        "CSCI 212 LEC (41192) - no meeting times listed; confirm before registering",
+        "CSCI 212 LAB (41300)",
+        "CSCI 212 LAB (41300) - no meeting times listed; confirm before registering",
+    ]
+    assert not any("online" in s for s in summaries)
+    uids = [str(e["UID"]) for e in cal.walk("VEVENT")]
+    assert len(set(uids)) == 3

@@ -86,3 +86,32 @@ def test_single_component_courses_have_no_links_and_tba_meetings_drop() -> None:
     spec = course_from_sections("BIO 105", [tba], campus={"20001": "HTR"})
     (only,) = spec.sections
     assert only.link is None and only.meetings == () and only.campus == "HTR" and only.is_async
+
+
+def test_listing_gaps_are_flagged_never_treated_as_online() -> None:
+    base = _section("30001", "06", "LEC", (Weekday.MON,), 9 * 60)
+    tba = base.model_copy(update={"meetings": [Meeting(time=MeetingTime(), room="TBA")]})
+    roomless = base.model_copy(
+        update={"meetings": [base.meetings[0].model_copy(update={"room": "TBA"})]}
+    )
+    asynchronous = tba.model_copy(update={"instruction_mode": InstructionMode.ONLINE_ASYNCHRONOUS})
+    synchronous = tba.model_copy(update={"instruction_mode": InstructionMode.ONLINE_SYNCHRONOUS})
+    spec = course_from_sections(
+        "BIO 105", [tba, roomless, asynchronous, synchronous], campus="QNS"
+    ).sections
+    assert [(s.times_tba, s.room_tba, s.unverified) for s in spec] == [
+        (True, False, "no meeting times listed"),
+        (False, True, "no room listed"),
+        (False, False, ""),  # asynchronous: nothing to list
+        (True, False, "no meeting times listed"),  # online, but its times are unknown
+    ]
+    assert spec[0].mode is InstructionMode.IN_PERSON and spec[0].needs_campus
+
+
+def test_another_colleges_sections_are_written_with_at() -> None:
+    sections = [_section("63028", "07", "LEC", (Weekday.TUE,), 12 * 60)]
+    away = course_from_sections("STA 2000", sections, campus="BAR", home="QNS01", college="BAR01")
+    here = course_from_sections("STA 2000", sections, campus="BAR", home="BAR01", college="BAR01")
+    assert [s.id for s in away.sections] == ["63028@BAR01"]
+    assert [s.id for s in here.sections] == ["63028"]
+    assert away.sections[0].campus == "BAR"

@@ -33,7 +33,7 @@ def _request(**overrides: Any) -> ScheduleRequest:
         if name in overrides:
             overrides[name] = tuple(overrides[name])
     wish = Wish(required_courses=("CSCI 212",), **overrides)
-    return build_request(wish, required=["CSCI 212"], optional=[])
+    return build_request(wish, required=["CSCI 212"], optional=[], home=QUEENS)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -61,8 +61,8 @@ def test_build_request_times_days_and_blocks() -> None:
         days_off=["Mon", "Friday", "W"],
         blocked_times=["Tu 17:00-21:00 work"],
         min_professor_rating=3.5,
-        pinned_sections=["41175"],
-        excluded_sections=[" 41182 "],
+        pinned_sections=["41175", "63028@Baruch"],
+        excluded_sections=[" 41182 ", "41189@QNS01"],
         max_schedules=99,
     )
     assert (request.earliest_start_time, request.latest_end_time) == (600, 1080)
@@ -71,7 +71,13 @@ def test_build_request_times_days_and_blocks() -> None:
     assert (block.day, block.start, block.end) == (Weekday.TUE, 1020, 1260)
     assert "work" in block.name
     assert request.min_professor_rating == 3.5
-    assert (request.pinned_sections, request.excluded_sections) == (["41175"], ["41182"])
+    assert (request.pinned_sections, request.excluded_sections) == (
+        ["41175", "63028@BAR01"],
+        ["41182", "41189"],
+    )
+    assert (request.unrated_policy, request.exclude_unscheduled) == ("allow", False)
+    strict = _request(min_professor_rating=3.5, unrated="Exclude", exclude_unscheduled=True)
+    assert (strict.unrated_policy, strict.exclude_unscheduled) == ("exclude", True)
     assert request.max_schedules == 20
     assert _request(earliest_start_time="10:00").earliest_start_time == 600
     assert _request(days_off=["Monday, Wednesday"]).days_off == [Weekday.MON, Weekday.WED]
@@ -89,6 +95,8 @@ def test_build_request_times_days_and_blocks() -> None:
         ({"min_professor_rating": 0.5}, "1 to 5"),
         ({"priority": "vibes"}, "vibes"),
         ({"pinned_sections": ["41-175"]}, "class numbers"),
+        ({"pinned_sections": ["41175@Narnia"]}, "Narnia"),
+        ({"unrated": "maybe"}, "allow' or 'exclude"),
     ],
 )
 def test_build_request_rejects_bad_spellings(overrides: dict[str, object], fragment: str) -> None:
@@ -98,12 +106,18 @@ def test_build_request_rejects_bad_spellings(overrides: dict[str, object], fragm
 
 
 def test_class_numbers_and_blocks() -> None:
-    assert clean_class_numbers([" 41175", "41175", "", "52005"]) == ["41175", "52005"]
+    assert clean_class_numbers([" 41175", "41175", "", "52005"], QUEENS) == ["41175", "52005"]
+    assert clean_class_numbers(
+        ["63028@BAR01", "63028 @ Baruch", "41175@QNS01", "41175"], QUEENS
+    ) == ["63028@BAR01", "41175"]
+    assert clean_class_numbers(["63028@BAR01"], BARUCH) == ["63028"]
     with pytest.raises(InputError, match="not class numbers") as caught:
-        clean_class_numbers(["123", "abcd"])
-    assert "41175" in caught.value.for_model()
+        clean_class_numbers(["123", "abcd", "@BAR01"], QUEENS)
+    assert "41175" in caught.value.for_model() and "63028@BAR01" in caught.value.for_model()
+    with pytest.raises(InputError, match="Narnia"):
+        clean_class_numbers(["41175@Narnia"], QUEENS)
     with pytest.raises(InputError, match="no class numbers"):
-        clean_class_numbers([" "])
+        clean_class_numbers([" "], QUEENS)
     assert parse_blocked([]) == []
     with pytest.raises(InputError):
         parse_blocked(["Xy 25:00-26:00"])
@@ -182,7 +196,7 @@ async def test_check_finds_overlaps_and_unknown_numbers(offline: App) -> None:
     )
     assert blocked.report.blocked and blocked.report.overlaps == []
     fine = await offline.planner.check(TERM, QUEENS, ["41005"])
-    assert fine.summary == "no conflicts among 1 sections" and fine.report.ok
+    assert fine.summary == "no conflicts among 1 section" and fine.report.ok
 
 
 async def test_export_ics_has_the_class_numbers(offline: App) -> None:
@@ -192,10 +206,26 @@ async def test_export_ics_has_the_class_numbers(offline: App) -> None:
     assert "Class number 41175" in answer.ics and "Class number 41248" in answer.ics
     assert answer.class_numbers == ["41175", "41248"]
     assert answer.shopping_cart == "41175, 41248"
-    assert answer.missing == ["88888"]
+    assert answer.missing == ["88888"] and not answer.ok
     assert "not exported (unknown): 88888" in answer.metadata.warnings
     with pytest.raises(DataNotFoundError, match="99999"):
         await offline.planner.export(TERM, QUEENS, ["99999"])
+
+
+async def test_travel_between_colleges_is_checked(offline: App) -> None:
+    """CSCI 111 41005 ends Tu/Th 1:30 pm at Queens; STA 2000 63050 starts 1:40 pm at Baruch."""
+    answer = await plan(
+        offline, required_courses=["CSCI 111", "STA 2000@BAR01"], pinned_sections=["41005"]
+    )
+    tight = {"63050@BAR01", "63054@BAR01", "63062@BAR01"}
+    assert answer.result.schedules
+    assert all(not tight & set(s.class_numbers) for s in answer.result.schedules)
+    clash = await offline.planner.check(TERM, QUEENS, ["41005", "63050@BAR01"])
+    assert [(t.day, t.from_campus, t.to_campus) for t in clash.report.transfers] == [
+        (Weekday.TUE, "QNS", "BAR"),
+        (Weekday.THU, "QNS", "BAR"),
+    ]
+    assert clash.class_numbers == ["41005", "63050@BAR01"] and not clash.report.ok
 
 
 async def test_identical_plans_and_checks_are_answered_from_the_cache(offline: App) -> None:

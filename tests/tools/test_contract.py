@@ -294,6 +294,9 @@ Example: professor_names=["Ada Fenwright", "Odette Rookhart"], university="QNS01
 Best conflict-free schedules for a semester, ranked by professor quality, time
 preferences, compactness, days on campus, travel between campuses and seat risk;
 each with subscores and a reason. When nothing fits, says which constraints to relax.
+A schedule's cautions name every section that could not be checked (no meeting times
+or room listed; an unrated instructor under a minimum rating); with time limits set,
+such schedules rank last. Another college's class numbers come back as "63028@BAR01".
 
 Example: required_courses=["CSCI 212", "MATH 151"], semester="2026 Fall",
 university="QNS01", earliest_start_time="10am", days_off=["Fri"].\
@@ -370,22 +373,33 @@ university="QNS01", earliest_start_time="10am", days_off=["Fri"].\
                             "minimum": 0,
                             "type": "number",
                         },
+                        "unrated": {
+                            "default": "allow",
+                            "description": "With a minimum rating: allow unrated instructors (each one is named in the schedule's cautions) or exclude them.",
+                            "enum": ["allow", "exclude"],
+                            "type": "string",
+                        },
                         "open_only": {
                             "default": False,
                             "description": "Only open sections.",
                             "type": "boolean",
                         },
+                        "exclude_unscheduled": {
+                            "default": False,
+                            "description": "Leave out sections whose listing has no meeting times (TBA).",
+                            "type": "boolean",
+                        },
                         "pinned_sections": {
                             "default": [],
-                            "description": "Class numbers that must be in.",
-                            "items": {"maxLength": 10, "minLength": 1, "type": "string"},
+                            "description": 'Class numbers that must be in, e.g. "63028@BAR01".',
+                            "items": {"maxLength": 40, "minLength": 1, "type": "string"},
                             "maxItems": 10,
                             "type": "array",
                         },
                         "excluded_sections": {
                             "default": [],
                             "description": "Class numbers to avoid.",
-                            "items": {"maxLength": 10, "minLength": 1, "type": "string"},
+                            "items": {"maxLength": 40, "minLength": 1, "type": "string"},
                             "maxItems": 50,
                             "type": "array",
                         },
@@ -415,7 +429,8 @@ university="QNS01", earliest_start_time="10am", days_off=["Fri"].\
                 "name": "check_schedule_conflicts",
                 "description": """\
 Check chosen sections for time overlaps and transfers between campuses that the
-gap cannot cover; unknown class numbers are reported.
+gap cannot cover; unknown class numbers and sections with no meeting times listed are
+reported and make ok false.
 
 Example: section_ids=["41175", "41192"], semester="2026 Fall", university="QNS01".\
 """,
@@ -424,8 +439,8 @@ Example: section_ids=["41175", "41192"], semester="2026 Fall", university="QNS01
                     "additionalProperties": False,
                     "properties": {
                         "section_ids": {
-                            "description": 'Class numbers, e.g. ["41175", "41192"].',
-                            "items": {"maxLength": 10, "minLength": 1, "type": "string"},
+                            "description": 'Class numbers, e.g. ["41175", "41192"]; another college\'s as returned by generate_optimized_schedule, e.g. "63028@BAR01".',
+                            "items": {"maxLength": 40, "minLength": 1, "type": "string"},
                             "maxItems": 20,
                             "minItems": 1,
                             "type": "array",
@@ -457,7 +472,8 @@ Example: section_ids=["41175", "41192"], semester="2026 Fall", university="QNS01
                 "name": "export_schedule",
                 "description": """\
 Export sections as iCalendar text (weekly events for the term) and the class
-number list for the CUNYfirst shopping cart.
+number list for the CUNYfirst shopping cart; ok is false and the unknown ids are named
+when any class number is unknown.
 
 Example: section_ids=["41175", "41192"], semester="2026 Fall", university="QNS01".\
 """,
@@ -466,8 +482,8 @@ Example: section_ids=["41175", "41192"], semester="2026 Fall", university="QNS01
                     "additionalProperties": False,
                     "properties": {
                         "section_ids": {
-                            "description": 'Class numbers, e.g. ["41175", "41192"].',
-                            "items": {"maxLength": 10, "minLength": 1, "type": "string"},
+                            "description": 'Class numbers, e.g. ["41175", "41192"]; another college\'s as returned by generate_optimized_schedule, e.g. "63028@BAR01".',
+                            "items": {"maxLength": 40, "minLength": 1, "type": "string"},
                             "maxItems": 20,
                             "minItems": 1,
                             "type": "array",

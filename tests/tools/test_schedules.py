@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import icalendar
 from fastmcp import Client
 from inline_snapshot import snapshot
 
@@ -89,8 +90,8 @@ async def test_generate_with_constraints(client: Client[Any]) -> None:
         [
             {
                 "rank": 1,
-                "class_numbers": ["41192", "41361"],
-                "instructors": ["Ada Fenwright", "Quinn Glenton"],
+                "class_numbers": ["41182", "41361"],
+                "instructors": ["Vera Wrenmoor", "Quinn Glenton"],
                 "days_on_campus": [],
                 "weekly_travel_minutes": 0,
                 "reason": "#1 (score N): best overall, strongest on days on campus (N) and compactness (N)",
@@ -123,8 +124,15 @@ async def test_check_schedule_conflicts(client: Client[Any]) -> None:
             "university": "QNS01",
             "class_numbers": ["41175", "41190"],
             "missing": ["99999"],
-            "report": {"overlaps": [], "transfers": [], "blocked": [], "ok": True},
-            "summary": "no conflicts among 2 sections",
+            "report": {
+                "overlaps": [],
+                "transfers": [],
+                "blocked": [],
+                "unknown": ["99999"],
+                "unchecked": [],
+                "ok": False,
+            },
+            "summary": "no conflicts among 2 sections; not checked, unknown class numbers: 99999",
         }
     )
 
@@ -142,6 +150,7 @@ async def test_export_schedule(client: Client[Any]) -> None:
         {
             "term": "2026 Fall",
             "university": "QNS01",
+            "ok": True,
             "class_numbers": ["41175"],
             "missing": [],
             "shopping_cart": "41175",
@@ -154,5 +163,127 @@ async def test_export_unknown_sections_is_actionable(client: Client[Any]) -> Non
         "export_schedule", {**FALL, "section_ids": ["41175"]}, raise_on_error=False
     )
     assert error_text(result) == snapshot(
-        "none of 41175 is a known section at Queens College (QNS01) in 2026 Fall. Fetch the courses with fetch_course_sections, then export their class numbers"
+        'none of 41175 is a known section at Queens College (QNS01) in 2026 Fall. Fetch their courses with fetch_course_sections first, then try again (another college\'s class numbers are written like "63028@BAR01")'
     )
+
+
+def _sections(data: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    return [schedule["sections"] for schedule in data["result"]["schedules"]]
+
+
+async def test_tba_sections_do_not_fit_a_time_window_unsaid(client: Client[Any]) -> None:
+    """ "Nothing before 5 pm and no classes Monday to Wednesday: CSCI 212 and MATH 151." """
+    ask = {
+        **FALL,
+        "required_courses": ["CSCI 212", "MATH 151"],
+        "earliest_start_time": "5pm",
+        "days_off": ["Mon", "Tue", "Wed"],
+        "max_schedules": 10,
+    }
+    data = (await client.call_tool("generate_optimized_schedule", ask)).structured_content
+    assert data is not None
+    schedules = data["result"]["schedules"]
+    unlisted = [
+        [s["class_number"] for s in schedule["sections"] if s["unverified"]]
+        for schedule in schedules
+    ]
+    assert unlisted[0] == []  # a schedule whose times are all known comes first
+    assert any(unlisted), "the sample world's TBA sections should appear further down"
+    counts = [len(ids) for ids in unlisted]
+    assert counts == sorted(counts)
+    for schedule, ids in zip(schedules, unlisted, strict=True):
+        named = [c["class_number"] for c in schedule["cautions"]]
+        assert named == ids
+        for caution in schedule["cautions"]:
+            assert "no meeting times listed; confirm before registering" in caution["message"]
+    tba = next(s for sections in _sections(data) for s in sections if s["class_number"] == "41192")
+    assert (tba["mode"], tba["meetings"]) == ("in_person", [])  # TBA is not online
+
+    strict = await client.call_tool(
+        "generate_optimized_schedule", {**ask, "exclude_unscheduled": True}
+    )
+    assert strict.structured_content is not None
+    assert all(
+        not s["unverified"] for sections in _sections(strict.structured_content) for s in sections
+    )
+
+
+async def test_unrated_instructors_under_a_minimum_are_named(client: Client[Any]) -> None:
+    """ "Only professors rated 3.5 or better, CSCI 212 and MATH 151." """
+    ask = {**FALL, "required_courses": ["CSCI 212", "MATH 151"], "min_professor_rating": 3.5}
+    data = (await client.call_tool("generate_optimized_schedule", ask)).structured_content
+    assert data is not None
+    relied = 0
+    for schedule in data["result"]["schedules"]:
+        unrated = [s for s in schedule["sections"] if s["rating"] is None]
+        cautions = {c["class_number"]: c for c in schedule["cautions"] if c["kind"] == "unrated"}
+        assert sorted(cautions) == sorted(s["class_number"] for s in unrated)
+        for section in unrated:
+            message = cautions[section["class_number"]]["message"]
+            assert "min_professor_rating 3.5" in message and "unrated='exclude'" in message
+            if section["instructor"] == "Staff":
+                assert "no instructor is named yet (Staff)" in message
+        relied += len(unrated)
+    assert relied, "the sample world's Staff sections should be relied on"
+
+    strict = await client.call_tool("generate_optimized_schedule", {**ask, "unrated": "exclude"})
+    result = strict.structured_content
+    assert result is not None
+    rated = [s["rating"] for sections in _sections(result) for s in sections]
+    assert None not in rated
+    if not result["result"]["schedules"]:
+        assert "min_professor_rating" in result["result"]["diagnosis"]["message"]
+
+
+async def test_cross_college_round_trip_loses_nothing(client: Client[Any]) -> None:
+    """ "CSCI 212 here at Queens and STA 2000 at Baruch; check it, then my calendar." """
+    plan = await client.call_tool(
+        "generate_optimized_schedule",
+        {**FALL, "required_courses": ["CSCI 212", "STA 2000@BAR01"], "max_schedules": 1},
+    )
+    assert plan.structured_content is not None
+    [best] = plan.structured_content["result"]["schedules"]
+    numbers = best["class_numbers"]
+    assert [n.endswith("@BAR01") for n in numbers] == [False, True]
+
+    check = (
+        await client.call_tool("check_schedule_conflicts", {**FALL, "section_ids": numbers})
+    ).structured_content
+    assert check is not None
+    assert (check["class_numbers"], check["missing"], check["report"]["ok"]) == (numbers, [], True)
+    assert check["summary"] == "no conflicts among 2 sections"
+
+    export = (
+        await client.call_tool("export_schedule", {**FALL, "section_ids": numbers})
+    ).structured_content
+    assert export is not None
+    assert (export["ok"], export["class_numbers"], export["missing"]) == (True, numbers, [])
+    assert export["shopping_cart"] == ", ".join(numbers)
+    events = list(icalendar.Calendar.from_ical(export["ics"]).walk("VEVENT"))
+    summaries = " ".join(str(event["SUMMARY"]) for event in events)
+    assert "CSCI 212" in summaries and "STA 2000" in summaries
+    assert f"({numbers[1]})" in summaries
+
+
+async def test_an_unknown_id_makes_check_and_export_not_ok(client: Client[Any]) -> None:
+    await client.call_tool(
+        "generate_optimized_schedule",
+        {**FALL, "required_courses": ["CSCI 212", "STA 2000@BAR01"], "max_schedules": 1},
+    )
+    bare = ["41189", "63028"]  # the Baruch number without its college
+    check = (
+        await client.call_tool("check_schedule_conflicts", {**FALL, "section_ids": bare})
+    ).structured_content
+    assert check is not None
+    assert (check["report"]["ok"], check["missing"], check["report"]["unknown"]) == (
+        False,
+        ["63028"],
+        ["63028"],
+    )
+    assert "63028" in check["summary"]
+    export = (
+        await client.call_tool("export_schedule", {**FALL, "section_ids": bare})
+    ).structured_content
+    assert export is not None
+    assert (export["ok"], export["missing"]) == (False, ["63028"])
+    assert "not exported (unknown): 63028" in export["metadata"]["warnings"]

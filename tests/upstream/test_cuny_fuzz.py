@@ -49,7 +49,8 @@ INSTRUCTORS = st.one_of(st.just("TBA"), st.lists(NAME, min_size=1, max_size=3).m
 ROOMS = st.one_of(st.just("TBA"), st.just("Online-Asynchronous"), PHRASE)
 DATES = st.dates(date(2020, 1, 1), date(2030, 12, 31))
 LABELS = st.one_of(
-    st.sampled_from(["In Person", "Online Asynchronous", "Hybrid Synchronous", "HyFlex"]), PHRASE
+    st.sampled_from(["In Person", "Online", "Online Asynchronous", "Hybrid Synchronous", "HyFlex"]),
+    PHRASE,
 )
 SESSIONS = st.one_of(st.sampled_from(["Regular", "Winter"]), PHRASE)
 TOPICS = st.one_of(st.just(""), PHRASE)
@@ -79,14 +80,15 @@ MEETING_LISTS = st.lists(meetings(), min_size=1, max_size=3)
 @st.composite
 def sections(draw: st.DrawFn, number: str, code: str) -> Section:
     label = draw(LABELS)
+    listed = draw(MEETING_LISTS)
     return Section(
         class_number=number,
         course_code=code,
         section=draw(SECTION_IDS),
         component=draw(COMPONENTS),
         session=draw(SESSIONS),
-        meetings=draw(MEETING_LISTS),
-        instruction_mode=InstructionMode.from_label(label),
+        meetings=listed,
+        instruction_mode=InstructionMode.from_listing(label, [m.room for m in listed]),
         instruction_mode_label=label,
         status=draw(STATUSES),
         topic=draw(TOPICS),

@@ -267,3 +267,20 @@ def test_scraped_strings_are_sanitised_and_capped() -> None:
     instructor = section.meetings[0].instructor
     assert instructor.startswith("Dario Thistlewick x x")
     assert len(instructor) <= 300 and instructor.endswith("[truncated]")
+
+
+def test_a_bare_online_label_takes_its_mode_from_the_room() -> None:
+    """ "Online" in room "Online-Asynchronous" with TBA times is asynchronous online."""
+    page = fixture("results_qns_cmsc.html").replace(
+        '<td data-label="Instruction Mode">Online Asynchronous</td>',
+        '<td data-label="Instruction Mode">Online</td>',
+    )
+    section = next(s for s in results(page)[0].sections if s.class_number == "41013")
+    assert (section.instruction_mode_label, section.instruction_mode.value) == (
+        "Online",
+        "online_asynchronous",
+    )
+    roomless = next(s for c in results(page) for s in c.sections if s.class_number == "41101")
+    assert roomless.meetings[0].room == "TBA"
+    assert roomless.instruction_mode.value == "in_person"  # a TBA room is not online
+    assert roomless.instructors == []  # "Staff" names nobody, so nobody is rated

@@ -31,6 +31,20 @@ def register(commands: Subcommands, common: argparse.ArgumentParser) -> None:
     plan.add_argument(
         "--block", action="append", default=[], help='e.g. "Tu 17:00-21:00 work"; repeatable'
     )
+    plan.add_argument(
+        "--min-rating", type=float, default=0.0, help="minimum professor score 1-5 (0: none)"
+    )
+    plan.add_argument(
+        "--unrated",
+        choices=("allow", "exclude"),
+        default="allow",
+        help="with --min-rating: allow unrated instructors (named as cautions) or exclude them",
+    )
+    plan.add_argument(
+        "--exclude-unscheduled",
+        action="store_true",
+        help="leave out sections whose listing has no meeting times (TBA)",
+    )
     plan.add_argument("--priority", default="balanced", help="balanced | best professors | ...")
     plan.add_argument("--alternatives", type=int, default=3, help="alternatives to list")
     plan.add_argument("--ics", type=Path, help="write the best schedule as iCalendar")
@@ -56,6 +70,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             export = await app.planner.export(term, college, plan.result.schedules[0].class_numbers)
             args.ics.write_text(export.ics, encoding="utf-8", newline="")
             print(f"calendar written to {args.ics}")
+            if not export.ok:
+                print(f"not in the calendar (unknown): {', '.join(export.missing)}")
         return 0 if plan.result.schedules else 1
 
     return run_with_app(args, settings, work)
@@ -69,6 +85,9 @@ def wish(args: argparse.Namespace) -> Wish:
         latest_end_time=args.latest,
         days_off=tuple(args.days_off),
         blocked_times=tuple(args.block),
+        min_professor_rating=args.min_rating,
+        unrated=args.unrated,
+        exclude_unscheduled=args.exclude_unscheduled,
         priority=args.priority,
         max_schedules=1 + max(0, args.alternatives),
     )

@@ -18,7 +18,8 @@ from rich.table import Table
 from schedule_mcp.cli.hints import for_cli
 from schedule_mcp.domain.freshness import AnswerMetadata
 from schedule_mcp.domain.meetings import Weekday, format_clock
-from schedule_mcp.domain.models import Course
+from schedule_mcp.domain.models import Course, InstructionMode
+from schedule_mcp.scheduling.problem import NO_TIMES
 from schedule_mcp.scheduling.results import Schedule, ScheduledSection
 from schedule_mcp.services.answer_cache import CacheStats
 from schedule_mcp.services.jobs import ExecutionRecord
@@ -45,20 +46,23 @@ def terminal(
 def weekly_grid(schedule: Schedule, width: int = 80) -> str:
     """A text timetable: one column per weekday with classes, one row per half hour.
 
-    Columns narrow to fit `width` (down to a course code's width).
+    Columns narrow to fit `width` (down to a course code's width). Sections off the grid
+    are listed below it: asynchronous online ones, and those whose listing has no meeting
+    times (never called online: TBA does not mean online).
     """
     blocks: dict[int, list[tuple[int, int, str]]] = {}
-    online: list[str] = []
     for section in schedule.sections:
-        if not section.meetings:
-            online.append(f"{section.course} {section.component} ({section.class_number})")
         for meeting in section.meetings:
             for weekday in meeting.days:
                 blocks.setdefault(int(weekday), []).append(
                     (meeting.start, meeting.end, section.course)
                 )
-    if not blocks:
-        return "(no scheduled meetings)"
+    lines = _grid_lines(blocks, width) if blocks else []
+    lines += _off_grid(schedule.sections)
+    return "\n".join(lines) or "(no sections)"
+
+
+def _grid_lines(blocks: dict[int, list[tuple[int, int, str]]], width: int) -> list[str]:
     days = sorted(set(range(5)) | set(blocks))
     cell = max(NARROWEST_CELL, min(WIDEST_CELL, (width - TIME_COLUMN) // len(days)))
     start = min(s for items in blocks.values() for s, _, _ in items) // SLOT * SLOT
@@ -74,9 +78,25 @@ def weekly_grid(schedule: Schedule, width: int = 80) -> str:
                     label = name if s >= slot else "|"
             cells.append(label[: cell - 1].center(cell))
         lines.append(f"{format_clock(slot):>7} {''.join(cells)}".rstrip())
+    return lines
+
+
+def _off_grid(sections: Sequence[ScheduledSection]) -> list[str]:
+    """One line each for asynchronous sections and for sections with no times listed."""
+    online: list[str] = []
+    unlisted: list[str] = []
+    for section in sections:
+        label = f"{section.course} {section.component} ({section.class_number})"
+        if section.mode is InstructionMode.ONLINE_ASYNCHRONOUS:
+            online.append(label)
+        elif section.unverified == NO_TIMES or not section.meetings:
+            unlisted.append(label)
+    lines = []
     if online:
-        lines.append("online/asynchronous: " + ", ".join(online))
-    return "\n".join(lines)
+        lines.append("online, asynchronous (no set time): " + ", ".join(online))
+    if unlisted:
+        lines.append("no meeting times listed (confirm before registering): " + ", ".join(unlisted))
+    return lines
 
 
 def print_plan(console: Console, plan: PlanAnswer, college: str) -> None:
@@ -95,6 +115,8 @@ def print_plan(console: Console, plan: PlanAnswer, college: str) -> None:
     console.print(f"Best schedule at {college}, {plan.term}  ({best.reason})")
     console.print(weekly_grid(best, console.width), soft_wrap=True)  # never re-wrapped
     console.print(sections_table(best.sections, console.width))
+    for caution in best.cautions:
+        console.print(f"caution: {caution.message}")
     for day in best.travel:
         if day.transfers:
             trips = ", ".join(
@@ -107,6 +129,8 @@ def print_plan(console: Console, plan: PlanAnswer, college: str) -> None:
         console.print("Alternatives:")
         for alt in result.schedules[1:]:
             console.print(f"  {alt.reason}  [{', '.join(alt.class_numbers)}]")
+            for caution in alt.cautions:
+                console.print(f"    caution: {caution.message}")
     print_data_line(console, plan.metadata)
 
 
@@ -142,9 +166,15 @@ def sections_table(sections: Sequence[ScheduledSection], width: int) -> Table:
             section.instructor,
             rating,
             section.status.value,
-            when or "online",
+            when or _no_meetings(section),
         )
     return table
+
+
+def _no_meetings(section: ScheduledSection) -> str:
+    if section.mode is InstructionMode.ONLINE_ASYNCHRONOUS:
+        return "online, asynchronous"
+    return "no times listed"
 
 
 def print_data_line(console: Console, meta: AnswerMetadata) -> None:

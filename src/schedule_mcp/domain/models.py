@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from schedule_mcp.domain.meetings import MeetingTime
+from schedule_mcp.domain.names import is_placeholder
 
 
 def utc_now() -> datetime:
@@ -44,6 +46,23 @@ class InstructionMode(StrEnum):
         if "online" in text or "synchronous" in text:
             return cls.ONLINE_SYNCHRONOUS
         return cls.OTHER
+
+    @classmethod
+    def from_listing(cls, label: str, rooms: Sequence[str]) -> InstructionMode:
+        """The mode of a listing: its label, with a bare "Online" told apart by the room.
+
+        Global Search may label a section just "Online" and say in the Room cell whether it
+        is "Online-Asynchronous" or "Online-Synchronous". Without such a hint a bare
+        "Online" stays synchronous: it may have meetings, so TBA times are unknown, not
+        "none". Meeting times never decide the mode (TBA does not mean online).
+        """
+        mode = cls.from_label(label)
+        if mode is not cls.ONLINE_SYNCHRONOUS or "synchronous" in label.lower():
+            return mode
+        hints = " ".join(rooms).lower()
+        if "asynchronous" in hints:
+            return cls.ONLINE_ASYNCHRONOUS
+        return mode
 
 
 class Meeting(BaseModel):
@@ -87,12 +106,13 @@ class Section(BaseModel):
 
     @property
     def instructors(self) -> list[str]:
-        """Distinct instructor names in meeting order, without TBA/Staff placeholders."""
+        """Distinct instructor names in meeting order, without placeholders ("Staff", "TBA",
+        "To Be Announced"...: `names.is_placeholder`), so a placeholder is never rated."""
         names: list[str] = []
         for meeting in self.meetings:
             for name in meeting.instructor.split(","):
                 cleaned = name.strip()
-                if cleaned and cleaned.upper() not in {"TBA", "STAFF"} and cleaned not in names:
+                if cleaned and not is_placeholder(cleaned) and cleaned not in names:
                     names.append(cleaned)
         return names
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
-from pydantic import BaseModel, ConfigDict, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from schedule_mcp.domain.meetings import Weekday
 from schedule_mcp.scheduling.constraints import BlockedTime
@@ -55,16 +55,26 @@ class BlockedHit(BaseModel):
 
 
 class ConflictReport(BaseModel):
+    """What was found, and what could not be checked: `ok` only when nothing of either.
+
+    `unknown`: class numbers that name no known section; `unchecked`: sections whose
+    listing has no meeting times, so no overlap or blocked time can be ruled out.
+    """
+
     model_config = ConfigDict(frozen=True)
 
     overlaps: list[Overlap]
     transfers: list[TransferIssue]
     blocked: list[BlockedHit]
+    unknown: list[str] = Field(default_factory=list)
+    unchecked: list[str] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def ok(self) -> bool:
-        return not (self.overlaps or self.transfers or self.blocked)
+        return not (
+            self.overlaps or self.transfers or self.blocked or self.unknown or self.unchecked
+        )
 
 
 def _per_day(
@@ -89,10 +99,13 @@ def check_conflicts(
     *,
     travel: TravelModel | None = None,
     blocked_times: Sequence[BlockedTime] = (),
+    unknown: Sequence[str] = (),
 ) -> ConflictReport:
     """Every time overlap, every infeasible transfer (same day, consecutive on-campus
     meetings, in time order) and every blocked-time hit. Meetings on different days never
-    form a transfer; asynchronous sections take no grid time."""
+    form a transfer; asynchronous sections take no grid time. Each section is placed on
+    its own campus (another college's too). `unknown` class numbers are carried into the
+    report, and sections with no meeting times listed are reported as unchecked."""
     model = travel or TravelModel.default()
     overlaps: list[Overlap] = []
     transfers: list[TransferIssue] = []
@@ -131,4 +144,10 @@ def check_conflicts(
                 for ref, _, _ in items
                 if ref.start < block.end and block.start < ref.end
             )
-    return ConflictReport(overlaps=overlaps, transfers=transfers, blocked=blocked)
+    return ConflictReport(
+        overlaps=overlaps,
+        transfers=transfers,
+        blocked=blocked,
+        unknown=list(unknown),
+        unchecked=[s.id for s in sections if s.times_tba],
+    )

@@ -1,9 +1,14 @@
 """User constraints, each hard (filters) or soft (a penalty per violation), with stable ids.
 
 Ids name what a diagnosis may relax: "days_off", "blocked:<name>", "earliest_start",
-"latest_end", "seats", "modes", "min_professor_rating", "excluded_sections",
-"excluded_instructors", "pinned:<class number>", "travel", "max_classes_per_day",
-"max_consecutive_hours". Time overlap is always hard and never relaxed.
+"latest_end", "seats", "modes", "min_professor_rating", "unscheduled" (sections with no
+meeting times listed, when excluded), "excluded_sections", "excluded_instructors",
+"pinned:<class number>", "travel", "max_classes_per_day", "max_consecutive_hours". Time
+overlap is always hard and never relaxed.
+
+A section whose listing has no meeting times passes the time constraints only because
+nothing can be checked: it is *unverified*, never "fits" (see `objectives.UNVERIFIED_PENALTY`
+and `scheduling.cautions`).
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ class Constraints(BaseModel):
     modes: tuple[InstructionMode, ...] | None = None
     min_professor_rating: float | None = Field(default=None, ge=1, le=5)
     unrated_policy: UnratedPolicy = UnratedPolicy.ALLOW
+    exclude_unscheduled: bool = False
     pinned_sections: tuple[str, ...] = ()
     excluded_sections: tuple[str, ...] = ()
     excluded_instructors: tuple[str, ...] = ()
@@ -86,10 +92,20 @@ class Constraints(BaseModel):
     def strength(self, family: str) -> Strength:
         return self.strengths.get(family, Strength.HARD)
 
+    @property
+    def limits_time(self) -> bool:
+        """Whether any time constraint is set: earliest/latest, days off or blocked times."""
+        return bool(
+            self.days_off
+            or self.blocked_times
+            or self.earliest_start is not None
+            or self.latest_end is not None
+        )
+
     def is_hard(self, constraint_id: str) -> bool:
         """Whether an id is enforced as a filter (pins, exclusions always are)."""
         family = constraint_id.split(":", 1)[0]
-        if family in {"pinned", "excluded_sections", "excluded_instructors"}:
+        if family in {"pinned", "excluded_sections", "excluded_instructors", "unscheduled"}:
             return True
         if family == "travel":
             return self.travel is Strength.HARD
@@ -115,6 +131,8 @@ class Constraints(BaseModel):
             ids.append("modes")
         if self.min_professor_rating is not None:
             ids.append("min_professor_rating")
+        if self.exclude_unscheduled:
+            ids.append("unscheduled")
         if self.excluded_sections:
             ids.append("excluded_sections")
         if self.excluded_instructors:
@@ -154,6 +172,8 @@ def section_violations(section: SectionSpec, c: Constraints) -> list[str]:
         out.append("modes")
     if c.min_professor_rating is not None and not _rating_ok(section, c):
         out.append("min_professor_rating")
+    if c.exclude_unscheduled and section.times_tba:
+        out.append("unscheduled")
     if section.id in c.excluded_sections:
         out.append("excluded_sections")
     excluded = {name.casefold() for name in c.excluded_instructors}

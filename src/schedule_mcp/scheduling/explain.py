@@ -1,10 +1,13 @@
-"""Turn search picks into reported schedules: subscores, travel summary, one-line reasons."""
+"""Turn search picks into reported schedules: subscores, travel summary, one-line reasons,
+and the cautions of sections that could not be checked."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from schedule_mcp.domain.meetings import Weekday
+from schedule_mcp.scheduling.cautions import schedule_cautions
 from schedule_mcp.scheduling.constraints import Strength
 from schedule_mcp.scheduling.model import Choice, CompiledModel, DayMeeting, day_meetings
 from schedule_mcp.scheduling.objectives import (
@@ -19,9 +22,11 @@ from schedule_mcp.scheduling.objectives import (
     professor_quality,
     seat_risk,
     time_fit,
+    unverified_penalty,
 )
 from schedule_mcp.scheduling.problem import SectionSpec
 from schedule_mcp.scheduling.results import (
+    Caution,
     DayTravel,
     MeetingOut,
     Schedule,
@@ -115,6 +120,7 @@ def scheduled_section(choice: Choice, pinned: set[str]) -> ScheduledSection:
             for m in s.meetings
         ],
         alternatives=[o.id for o in ordered[1:]],
+        unverified=s.unverified,
     )
 
 
@@ -151,6 +157,84 @@ def reason(
     return text
 
 
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """One schedule before ranks and reasons are attached."""
+
+    score: float
+    subscores: Subscores
+    sections: list[ScheduledSection]
+    travel: list[DayTravel]
+    days: int
+    soft: list[str]
+    cautions: list[Caution]
+    unverified: list[str]  # ids of sections ranked down for unlisted times or rooms
+
+
+def _soft_violations(specs: Sequence[SectionSpec], ctx: ProductContext) -> list[str]:
+    """Soft constraints a schedule breaks: per section, tight transfers, daily load."""
+    soft = sorted({f"{v} ({s.id})" for s in specs for v in ctx.soft_ids(s)})
+    meetings = [m for s in specs for m in _day_meetings(s)]
+    stats = day_stats(meetings, ctx.travel)
+    if ctx.constraints.travel is Strength.SOFT and stats.bad_transfers:
+        soft.append(f"travel ({stats.bad_transfers} tight transfers)")
+    c = ctx.constraints
+    if not c.is_hard("max_classes_per_day") and (
+        c.max_classes_per_day is not None or c.max_consecutive_hours is not None
+    ):
+        limits = day_stats(
+            meetings,
+            ctx.travel,
+            c.max_classes_per_day,
+            round(c.max_consecutive_hours * 60) if c.max_consecutive_hours else None,
+        )
+        if limits.overloaded_days:
+            soft.append(f"daily load limits ({limits.overloaded_days} days over)")
+    return soft
+
+
+def _draft(
+    value: int, picks: tuple[int, ...], model: CompiledModel, ctx: ProductContext, offset: int
+) -> _Draft:
+    pinned = set(ctx.constraints.pinned_sections)
+    choices = [model.choices[i] for i in sorted(picks, key=lambda i: model.choices[i].domain)]
+    sections = [scheduled_section(c, pinned) for c in choices]
+    specs = [
+        next(s for s in c.sections if s.id == out.class_number)
+        for c, out in zip(choices, sections, strict=True)
+    ]
+    days = 0
+    for s in specs:
+        days |= campus_days(s)
+    penalty = sum(unverified_penalty(s, ctx.constraints) for s in specs)
+    return _Draft(
+        score=round((value + offset + penalty) / SCALE, 6),  # the ranking penalty left out
+        subscores=subscores(specs, ctx),
+        sections=sections,
+        travel=travel_summary(specs, ctx),
+        days=days,
+        soft=_soft_violations(specs, ctx),
+        cautions=schedule_cautions(specs, ctx.constraints),
+        unverified=[s.id for s in specs if unverified_penalty(s, ctx.constraints)],
+    )
+
+
+def _ranked_reason(rank: int, draft: _Draft, top: _Draft, w: dict[str, float]) -> str:
+    """`reason`, or why unverified sections put this schedule below better-scored ones."""
+    if rank > 1 and len(draft.unverified) > len(top.unverified):
+        return (
+            f"#{rank} (score {draft.score:.3f}): ranked below schedules with fewer sections "
+            f"whose times or room are not listed ({', '.join(draft.unverified)})"
+        )
+    text = reason(rank, draft.score, draft.subscores, top.subscores, top.score, w)
+    if rank == 1 and draft.unverified:
+        text += (
+            "; every schedule found has a section whose times or room are not listed "
+            f"({', '.join(draft.unverified)})"
+        )
+    return text
+
+
 def build_schedules(
     solutions: Sequence[tuple[int, tuple[int, ...]]],
     model: CompiledModel,
@@ -158,52 +242,21 @@ def build_schedules(
     offset: int,
 ) -> list[Schedule]:
     """Result schedules in rank order from (value, picks)."""
-    pinned = set(ctx.constraints.pinned_sections)
     w = {c: ctx.unit(c) for c in CRITERIA}
-    drafts = []
-    for value, picks in solutions:
-        choices = [model.choices[i] for i in sorted(picks, key=lambda i: model.choices[i].domain)]
-        sections = [scheduled_section(c, pinned) for c in choices]
-        specs = [
-            next(s for s in c.sections if s.id == out.class_number)
-            for c, out in zip(choices, sections, strict=True)
-        ]
-        subs = subscores(specs, ctx)
-        soft = sorted({f"{v} ({s.id})" for s in specs for v in ctx.soft_ids(s)})
-        travel = travel_summary(specs, ctx)
-        stats = day_stats([m for s in specs for m in _day_meetings(s)], ctx.travel)
-        if ctx.constraints.travel is Strength.SOFT and stats.bad_transfers:
-            soft.append(f"travel ({stats.bad_transfers} tight transfers)")
-        c = ctx.constraints
-        if not c.is_hard("max_classes_per_day") and (
-            c.max_classes_per_day is not None or c.max_consecutive_hours is not None
-        ):
-            limits = day_stats(
-                [m for s in specs for m in _day_meetings(s)],
-                ctx.travel,
-                c.max_classes_per_day,
-                round(c.max_consecutive_hours * 60) if c.max_consecutive_hours else None,
-            )
-            if limits.overloaded_days:
-                soft.append(f"daily load limits ({limits.overloaded_days} days over)")
-        days = 0
-        for s in specs:
-            days |= campus_days(s)
-        drafts.append((round((value + offset) / SCALE, 6), subs, sections, travel, days, soft))
-    out = []
-    for rank, (score, subs, sections, travel, days, soft) in enumerate(drafts, start=1):
-        out.append(
-            Schedule(
-                rank=rank,
-                score=score,
-                subscores=subs,
-                reason=reason(rank, score, subs, drafts[0][1], drafts[0][0], w),
-                sections=sections,
-                class_numbers=[s.class_number for s in sections],
-                days_on_campus=[Weekday(d) for d in range(7) if days >> d & 1],
-                travel=travel,
-                weekly_travel_minutes=sum(t.minutes for t in travel),
-                soft_violations=soft,
-            )
+    drafts = [_draft(value, picks, model, ctx, offset) for value, picks in solutions]
+    return [
+        Schedule(
+            rank=rank,
+            score=draft.score,
+            subscores=draft.subscores,
+            reason=_ranked_reason(rank, draft, drafts[0], w),
+            sections=draft.sections,
+            class_numbers=[s.class_number for s in draft.sections],
+            days_on_campus=[Weekday(d) for d in range(7) if draft.days >> d & 1],
+            travel=draft.travel,
+            weekly_travel_minutes=sum(t.minutes for t in draft.travel),
+            soft_violations=draft.soft,
+            cautions=draft.cautions,
         )
-    return out
+        for rank, draft in enumerate(drafts, start=1)
+    ]

@@ -6,7 +6,9 @@ bounded by its end date. UNTIL is given in UTC as required with a TZID start: th
 day at 03:59:59Z, i.e. 23:59:59 EDT / 22:59:59 EST on the end date, so every class that
 starts before 23:00 on the last day is included. UIDs hash class number, meeting index
 and term, so they are stable across exports. An online asynchronous section becomes one
-all-day, transparent (free) event spanning its dates: a note, not a grid slot.
+all-day, transparent (free) event spanning its dates: a note, not a grid slot. A section
+whose listing has no meeting times gets such a note too, saying "no meeting times listed;
+confirm before registering" (never "online": TBA does not mean online).
 Lines end in CRLF and are folded at 75 octets without splitting UTF-8 characters.
 """
 
@@ -135,51 +137,105 @@ def export_ics(
     ]
     stamp_text = f"{dtstamp:%Y%m%dT%H%M%SZ}"
     for section in sections:
-        title = f"{section.course} {section.component} ({section.id})"
-        if section.is_async or not section.meetings:
-            start = section.start_date or term_start
-            end = section.end_date or term_end
-            if start is None or end is None:
-                raise IcsExportError(
-                    f"section {section.id} has no dates; pass term_start and term_end"
-                )
-            lines += [
-                "BEGIN:VEVENT",
-                f"UID:{uid_for(section.id, 0, term)}",
-                f"DTSTAMP:{stamp_text}",
-                f"DTSTART;VALUE=DATE:{start:%Y%m%d}",
-                f"DTEND;VALUE=DATE:{end + timedelta(days=1):%Y%m%d}",
-                f"SUMMARY:{escape_text(title + ' - online, no set meeting time')}",
-                f"DESCRIPTION:{escape_text(_description(section, section.instructor))}",
-                "TRANSP:TRANSPARENT",
-                "END:VEVENT",
-            ]
-            continue
-        for index, meeting in enumerate(section.meetings):
-            start, end = _dates(section, meeting, term_start, term_end)
-            first = first_occurrence(start, meeting.days)
-            until = datetime(end.year, end.month, end.day, 3, 59, 59, tzinfo=UTC) + timedelta(
-                days=1
-            )
-            byday = ",".join(_BYDAY[d] for d in sorted(meeting.days))
-            location = ", ".join(
-                part for part in (meeting.room, meeting.campus or section.campus) if part
-            )
-            instructor = meeting.instructor or section.instructor
-            lines += [
-                "BEGIN:VEVENT",
-                f"UID:{uid_for(section.id, index, term)}",
-                f"DTSTAMP:{stamp_text}",
-                f"DTSTART;TZID={TZID}:{_local(first, meeting.start)}",
-                f"DTEND;TZID={TZID}:{_local(first, meeting.end)}",
-                f"RRULE:FREQ=WEEKLY;BYDAY={byday};UNTIL={until:%Y%m%dT%H%M%S}Z",
-                f"SUMMARY:{escape_text(title)}",
-                f"LOCATION:{escape_text(location)}",
-                f"DESCRIPTION:{escape_text(_description(section, instructor))}",
-                "END:VEVENT",
-            ]
+        lines += section_events(section, term, stamp_text, (term_start, term_end))
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def section_events(
+    section: SectionSpec, term: str, stamp: str, term_dates: tuple[date | None, date | None]
+) -> list[str]:
+    """The VEVENT lines of one section: a weekly event per timed meeting, and a note for
+    an asynchronous section or for meetings whose times are not listed."""
+    lines: list[str] = []
+    timed = () if section.is_async else section.meetings
+    for index, meeting in enumerate(timed):
+        lines += _weekly_event(section, meeting, index, term, stamp, term_dates)
+    if section.is_async or section.times_tba or not section.meetings:
+        lines += _note_event(section, len(timed), term, stamp, term_dates)
+    return lines
+
+
+def _weekly_event(
+    section: SectionSpec,
+    meeting: MeetingSpec,
+    index: int,
+    term: str,
+    stamp: str,
+    term_dates: tuple[date | None, date | None],
+) -> list[str]:
+    start, end = _dates(section, meeting, *term_dates)
+    first = first_occurrence(start, meeting.days)
+    until = datetime(end.year, end.month, end.day, 3, 59, 59, tzinfo=UTC) + timedelta(days=1)
+    byday = ",".join(_BYDAY[d] for d in sorted(meeting.days))
+    location = ", ".join(part for part in (meeting.room, meeting.campus or section.campus) if part)
+    return _vevent(
+        section,
+        (index, term, stamp),
+        (
+            f"DTSTART;TZID={TZID}:{_local(first, meeting.start)}",
+            f"DTEND;TZID={TZID}:{_local(first, meeting.end)}",
+        ),
+        _title(section),
+        meeting.instructor or section.instructor,
+        f"RRULE:FREQ=WEEKLY;BYDAY={byday};UNTIL={until:%Y%m%dT%H%M%S}Z",
+        f"LOCATION:{escape_text(location)}",
+    )
+
+
+def _note_event(
+    section: SectionSpec,
+    index: int,
+    term: str,
+    stamp: str,
+    term_dates: tuple[date | None, date | None],
+) -> list[str]:
+    """An all-day, free event over the section's dates: it has no slot to block."""
+    start = section.start_date or term_dates[0]
+    end = section.end_date or term_dates[1]
+    if start is None or end is None:
+        raise IcsExportError(f"section {section.id} has no dates; pass term_start and term_end")
+    if section.is_async:
+        note = "online, asynchronous: no set meeting time"
+    else:
+        note = "no meeting times listed; confirm before registering"
+    return _vevent(
+        section,
+        (index, term, stamp),
+        (
+            f"DTSTART;VALUE=DATE:{start:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{end + timedelta(days=1):%Y%m%d}",
+        ),
+        f"{_title(section)} - {note}",
+        section.instructor,
+        "TRANSP:TRANSPARENT",
+    )
+
+
+def _vevent(
+    section: SectionSpec,
+    where: tuple[int, str, str],
+    span: tuple[str, str],
+    summary: str,
+    instructor: str,
+    *properties: str,
+) -> list[str]:
+    """One VEVENT: `where` is (meeting index, term, DTSTAMP), `span` its DTSTART and DTEND."""
+    index, term, stamp = where
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{uid_for(section.id, index, term)}",
+        f"DTSTAMP:{stamp}",
+        *span,
+        f"SUMMARY:{escape_text(summary)}",
+        f"DESCRIPTION:{escape_text(_description(section, instructor))}",
+        *properties,
+        "END:VEVENT",
+    ]
+
+
+def _title(section: SectionSpec) -> str:
+    return f"{section.course} {section.component} ({section.id})"
 
 
 def _description(section: SectionSpec, instructor: str) -> str:

@@ -105,6 +105,11 @@ def _transfer_conflict(
     return False
 
 
+# One component's sections merged by key: (link, day meetings, score, day mask, unverified)
+MergedGroups = list[tuple[tuple[Any, ...], tuple[SectionSpec, ...]]]
+RawDomain = tuple[str, str, bool, MergedGroups]
+
+
 def compile_problem(
     problem: ScheduleProblem,
     scoring: ScoringSpec,
@@ -116,54 +121,8 @@ def compile_problem(
 
     `travel` given means the travel constraint is hard (pairwise conflicts).
     """
-    raw_domains: list[
-        tuple[str, str, bool, list[tuple[tuple[Any, ...], tuple[SectionSpec, ...]]]]
-    ] = []
-    for course_index, course in enumerate(problem.courses):
-        optional = course_index >= len(problem.required)
-        if not course.components:  # a course without sections can never be scheduled
-            raw_domains.append((course.code, "(no sections)", optional, []))
-        for component in course.components:
-            groups: dict[tuple[Any, ...], list[SectionSpec]] = {}
-            for section in course.sections:
-                if section.component != component or (keep is not None and not keep(section)):
-                    continue
-                key = (
-                    section.link,
-                    day_meetings(section),
-                    scoring.section_score(section),
-                    scoring.day_mask(section),
-                )
-                groups.setdefault(key, []).append(section)
-            merged = [(key, tuple(g)) for key, g in groups.items()]
-            raw_domains.append((course.code, component, optional, merged))
-
-    choices: list[Choice] = []
-    domains: list[Domain] = []
-    empty: list[Domain] = []
-    for code, component, optional, merged in raw_domains:
-        scored = sorted(((key[2], g) for key, g in merged), key=lambda item: -item[0])
-        indices = []
-        for score, group in scored:
-            key_meetings = day_meetings(group[0])
-            key_daymask = scoring.day_mask(group[0])
-            index = len(choices)
-            indices.append(index)
-            choices.append(
-                Choice(
-                    index=index,
-                    domain=len(domains),
-                    sections=group,
-                    score=score,
-                    daymask=key_daymask,
-                    meetings=key_meetings,
-                )
-            )
-        domain = Domain(code, component, optional, tuple(indices))
-        if not indices:
-            empty.append(domain)
-        domains.append(domain)
-
+    raw_domains = _raw_domains(problem, scoring, keep)
+    choices, domains, empty = _choices(raw_domains, scoring)
     conflicts = _conflict_masks(choices, domains, travel)
     full = (1 << len(choices)) - 1
     search = SearchModel(
@@ -188,6 +147,70 @@ def compile_problem(
         num_optional=problem.num_optional,
         empty_domains=tuple(empty),
     )
+
+
+def _raw_domains(
+    problem: ScheduleProblem,
+    scoring: ScoringSpec,
+    keep: Callable[[SectionSpec], bool] | None,
+) -> list[RawDomain]:
+    """Per course component, its kept sections merged into interchangeable groups.
+
+    Sections merge only when they are alike for the student too: a section with no meeting
+    times listed never merges with an asynchronous one, though neither takes grid time.
+    """
+    raw: list[RawDomain] = []
+    for course_index, course in enumerate(problem.courses):
+        optional = course_index >= len(problem.required)
+        if not course.components:  # a course without sections can never be scheduled
+            raw.append((course.code, "(no sections)", optional, []))
+        for component in course.components:
+            groups: dict[tuple[Any, ...], list[SectionSpec]] = {}
+            for section in course.sections:
+                if section.component != component or (keep is not None and not keep(section)):
+                    continue
+                key = (
+                    section.link,
+                    day_meetings(section),
+                    scoring.section_score(section),
+                    scoring.day_mask(section),
+                    section.unverified,
+                )
+                groups.setdefault(key, []).append(section)
+            raw.append(
+                (course.code, component, optional, [(k, tuple(g)) for k, g in groups.items()])
+            )
+    return raw
+
+
+def _choices(
+    raw_domains: Sequence[RawDomain], scoring: ScoringSpec
+) -> tuple[list[Choice], list[Domain], list[Domain]]:
+    """Number the merged groups best-first within each domain: (choices, domains, empty)."""
+    choices: list[Choice] = []
+    domains: list[Domain] = []
+    empty: list[Domain] = []
+    for code, component, optional, merged in raw_domains:
+        scored = sorted(((key[2], g) for key, g in merged), key=lambda item: -item[0])
+        indices = []
+        for score, group in scored:
+            index = len(choices)
+            indices.append(index)
+            choices.append(
+                Choice(
+                    index=index,
+                    domain=len(domains),
+                    sections=group,
+                    score=score,
+                    daymask=scoring.day_mask(group[0]),
+                    meetings=day_meetings(group[0]),
+                )
+            )
+        domain = Domain(code, component, optional, tuple(indices))
+        if not indices:
+            empty.append(domain)
+        domains.append(domain)
+    return choices, domains, empty
 
 
 def _conflict_masks(

@@ -5,6 +5,11 @@ weekly travel minutes, seat risk. Per-section criteria are additive (each sectio
 1 / (courses x components of its course)); days use a penalty by count; compactness and
 travel are computed at the leaves. Values are integers in millionths so search, brute force
 and tests compare exactly.
+
+Unknown is not "fits": with any time constraint set, each section whose listing leaves its
+times or room open costs `UNVERIFIED_PENALTY`, more than the rest of the objective can
+ever differ by, so a schedule with fewer unverified sections always ranks first. Reported
+scores leave the penalty out (`explain.build_schedules`).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ GAP_GRACE_MINUTES = 15  # a normal break between classes is not idle time
 WEEKEND_START = 5  # Saturday
 NEUTRAL_TIME_FIT = 0.5
 CRITERIA = ("professor", "time_of_day", "compactness", "days", "travel", "seat_risk")
+UNVERIFIED_PENALTY = 1000 * SCALE
 
 
 class Weights(BaseModel):
@@ -128,6 +134,11 @@ def seat_risk(section: SectionSpec) -> float:
     if avail <= 3 or (cap and avail / cap <= 0.1):
         return 0.5
     return 0.0
+
+
+def unverified_penalty(section: SectionSpec, constraints: Constraints) -> int:
+    """The ranking cost of a section the time constraints could not be checked on."""
+    return UNVERIFIED_PENALTY if constraints.limits_time and section.unverified else 0
 
 
 def campus_days(section: SectionSpec) -> int:
@@ -251,7 +262,11 @@ def product_scoring(ctx: ProductContext) -> ScoringSpec:
             + w["time_of_day"] * time_fit(section, ctx.prefs)
             + w["seat_risk"] * (1 - seat_risk(section))
         )
-        return round(value * SCALE) - soft * len(ctx.soft_ids(section))
+        return (
+            round(value * SCALE)
+            - soft * len(ctx.soft_ids(section))
+            - unverified_penalty(section, ctx.constraints)
+        )
 
     day_penalty = tuple(round(w["days"] * (1 - days_subscore(n)) * SCALE) for n in range(8))
     offset = round(w["days"] * SCALE) + round(w["compactness"] * SCALE) + round(w["travel"] * SCALE)

@@ -241,6 +241,7 @@ def constraints_from_request(request: ScheduleRequest) -> Constraints:
         modes=tuple(request.modes) if request.modes is not None else None,
         min_professor_rating=request.min_professor_rating,
         unrated_policy=request.unrated_policy,
+        exclude_unscheduled=request.exclude_unscheduled,
         pinned_sections=tuple(request.pinned_sections),
         excluded_sections=tuple(request.excluded_sections),
         excluded_instructors=tuple(request.excluded_instructors),

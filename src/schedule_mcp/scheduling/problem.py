@@ -11,9 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from schedule_mcp.domain.models import InstructionMode, Section, SectionStatus
+from schedule_mcp.domain.class_numbers import class_label
+from schedule_mcp.domain.models import InstructionMode, Meeting, Section, SectionStatus
 
 NEUTRAL_RATING = 3.0
+NO_TIMES = "no meeting times listed"
+NO_ROOM = "no room listed"
+_UNLISTED_ROOMS = frozenset({"", "TBA", "TBD"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +41,9 @@ class SectionSpec:
 
     `rating` is the grading model score on 1-5 (None = unrated) with `confidence` in 0-1.
     `link`: within one course, the chosen sections of all components must share a link
-    (None links are compatible with everything).
+    (None links are compatible with everything). `times_tba`: the listing leaves some
+    meeting's days and times open (TBA), so time constraints cannot be checked on it;
+    `room_tba`: an on-campus meeting has times but no room.
     """
 
     id: str
@@ -56,6 +62,15 @@ class SectionSpec:
     mode: InstructionMode = InstructionMode.IN_PERSON
     start_date: date | None = None
     end_date: date | None = None
+    times_tba: bool = False
+    room_tba: bool = False
+
+    @property
+    def unverified(self) -> str:
+        """What the listing leaves open ("" when every meeting has times and a room)."""
+        if self.times_tba:
+            return NO_TIMES
+        return NO_ROOM if self.room_tba else ""
 
     @property
     def is_async(self) -> bool:
@@ -135,36 +150,25 @@ def section_spec_from_domain(
     campus: str,
     rating: tuple[float | None, float] = (None, 0.0),
     link: str | None = None,
+    home: str = "",
+    college: str = "",
 ) -> SectionSpec:
-    """Convert one stored `Section`; TBA meetings are dropped from the grid."""
-    meetings = []
-    for meeting in section.meetings:
-        time = meeting.time
-        if time.start is None or time.end is None:
-            continue
-        room = meeting.room
-        building = room.split()[0] if room and room.upper() not in {"TBA", "ONLINE"} else ""
-        meetings.append(
-            MeetingSpec(
-                days=tuple(int(d) for d in time.days),
-                start=time.start,
-                end=time.end,
-                campus=campus,
-                building=building,
-                room=room,
-                instructor=meeting.instructor,
-                start_date=meeting.start_date,
-                end_date=meeting.end_date,
-            )
-        )
+    """Convert one stored `Section`; TBA meetings are dropped from the grid (and flagged).
+
+    `college` and `home` given and different: the section is another college's, and its id
+    is written "63028@BAR01" (see `domain.class_numbers`).
+    """
+    mode = section.instruction_mode
+    meetings = tuple(_meeting_spec(m, campus) for m in section.meetings if m.time.start is not None)
+    on_campus = mode in (InstructionMode.IN_PERSON, InstructionMode.HYBRID, InstructionMode.OTHER)
     starts = [m.start_date for m in section.meetings if m.start_date]
     ends = [m.end_date for m in section.meetings if m.end_date]
     seats = section.seats
     return SectionSpec(
-        id=section.class_number,
+        id=class_label(section.class_number, college, home),
         course=section.course_code,
         component=section.component,
-        meetings=tuple(meetings),
+        meetings=meetings,
         link=link,
         section=section.section,
         campus=campus,
@@ -174,9 +178,30 @@ def section_spec_from_domain(
         status=section.status,
         seats_available=seats.available if seats else None,
         capacity=seats.capacity if seats else None,
-        mode=section.instruction_mode,
+        mode=mode,
         start_date=min(starts) if starts else None,
         end_date=max(ends) if ends else None,
+        times_tba=mode is not InstructionMode.ONLINE_ASYNCHRONOUS
+        and len(meetings) < max(1, len(section.meetings)),
+        room_tba=on_campus and any(m.room.strip().upper() in _UNLISTED_ROOMS for m in meetings),
+    )
+
+
+def _meeting_spec(meeting: Meeting, campus: str) -> MeetingSpec:
+    time = meeting.time
+    assert time.start is not None and time.end is not None
+    room = meeting.room
+    building = room.split()[0] if room and room.upper() not in {"TBA", "ONLINE"} else ""
+    return MeetingSpec(
+        days=tuple(int(d) for d in time.days),
+        start=time.start,
+        end=time.end,
+        campus=campus,
+        building=building,
+        room=room,
+        instructor=meeting.instructor,
+        start_date=meeting.start_date,
+        end_date=meeting.end_date,
     )
 
 
@@ -187,13 +212,15 @@ def course_from_sections(
     campus: str | Mapping[str, str],
     ratings: Mapping[str, tuple[float | None, float]] | None = None,
     links: Mapping[str, str | None] | None = None,
+    home: str = "",
+    college: str = "",
 ) -> CourseSpec:
     """Build a `CourseSpec` from stored sections of one course.
 
     `campus` is a campus key ("QNS") or a map class number -> campus. `ratings` maps an
     instructor name to (score 1-5 or None, confidence 0-1). `links` maps class numbers to
     explicit link ids; without it, `link_from_section_number` applies when the course has
-    more than one component.
+    more than one component. `college` other than `home`: ids are "63028@BAR01".
     """
     items = list(sections)
     multi = len({s.component for s in items}) > 1
@@ -208,7 +235,11 @@ def course_from_sections(
         rating: tuple[float | None, float] = (None, 0.0)
         if ratings and names and names[0] in ratings:
             rating = ratings[names[0]]
-        specs.append(section_spec_from_domain(section, campus=where, rating=rating, link=link))
+        specs.append(
+            section_spec_from_domain(
+                section, campus=where, rating=rating, link=link, home=home, college=college
+            )
+        )
     return CourseSpec(code=code, sections=tuple(specs))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -32,6 +33,7 @@ class ScheduleRequest(BaseModel):
     blocked_times: list[BlockedTime] = Field(default_factory=list)
     min_professor_rating: float | None = Field(default=None, ge=1, le=5)
     unrated_policy: UnratedPolicy = UnratedPolicy.ALLOW
+    exclude_unscheduled: bool = False
     open_only: bool = False
     allow_waitlist: bool = True
     modes: list[InstructionMode] | None = None
@@ -107,7 +109,11 @@ class MeetingOut(BaseModel):
 
 
 class ScheduledSection(BaseModel):
-    """A chosen section; `alternatives` are interchangeable class numbers (same slot)."""
+    """A chosen section; `alternatives` are interchangeable class numbers (same slot).
+
+    `unverified` says what its listing leaves open ("no meeting times listed", "no room
+    listed") or is empty.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -121,6 +127,7 @@ class ScheduledSection(BaseModel):
     mode: InstructionMode
     meetings: list[MeetingOut]
     alternatives: list[str] = Field(default_factory=list)
+    unverified: str = ""
 
 
 class Transfer(BaseModel):
@@ -156,7 +163,25 @@ class Subscores(BaseModel):
     seat_risk: float
 
 
+class CautionKind(StrEnum):
+    NO_MEETING_TIMES = "no_meeting_times"
+    NO_ROOM = "no_room"
+    UNRATED = "unrated"
+
+
+class Caution(BaseModel):
+    """What a schedule relies on without it being checked: said, never counted as fitting."""
+
+    model_config = ConfigDict(frozen=True)
+
+    class_number: str
+    kind: CautionKind
+    message: str
+
+
 class Schedule(BaseModel):
+    """One ranked schedule; `cautions` name each section that could not be fully checked."""
+
     model_config = ConfigDict(frozen=True)
 
     rank: int
@@ -169,6 +194,7 @@ class Schedule(BaseModel):
     travel: list[DayTravel]
     weekly_travel_minutes: int
     soft_violations: list[str] = Field(default_factory=list)
+    cautions: list[Caution] = Field(default_factory=list)
 
 
 class Relaxation(BaseModel):

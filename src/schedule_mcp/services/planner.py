@@ -17,6 +17,7 @@ from typing import TypeVar
 from pydantic import BaseModel, Field
 
 from schedule_mcp.config import Settings
+from schedule_mcp.domain.class_numbers import ClassRef
 from schedule_mcp.domain.colleges import College
 from schedule_mcp.domain.freshness import AnswerMetadata, DataSource
 from schedule_mcp.domain.grading import SchedulerScore
@@ -25,10 +26,11 @@ from schedule_mcp.domain.terms import Term
 from schedule_mcp.errors import DataNotFoundError, InputError
 from schedule_mcp.scheduling.conflicts import ConflictReport, check_conflicts
 from schedule_mcp.scheduling.constraints import BlockedTime
-from schedule_mcp.scheduling.ics import export_ics
+from schedule_mcp.scheduling.ics import IcsExportError, export_ics
 from schedule_mcp.scheduling.optimizer import UnknownCourseError, generate_schedules
 from schedule_mcp.scheduling.problem import (
     CourseSpec,
+    SectionSpec,
     course_from_sections,
     section_spec_from_domain,
 )
@@ -42,7 +44,7 @@ from schedule_mcp.services.wish import (
     CourseChoice,
     Wish,
     build_request,
-    clean_class_numbers,
+    class_refs,
     parse_blocked,
     parse_choices,
 )
@@ -75,7 +77,18 @@ class PlanAnswer(MeteredAnswer):
     metadata: AnswerMetadata
 
 
+@dataclass
+class _FoundSpecs:
+    """Sections looked up by class number across colleges, in the order they were asked for."""
+
+    specs: list[SectionSpec]
+    missing: list[str]
+    outcome: DataOutcome
+
+
 class ConflictAnswer(MeteredAnswer):
+    """Conflicts among sections; `report.ok` is false while any id is unknown or unchecked."""
+
     term: str
     university: str
     class_numbers: list[str]
@@ -86,8 +99,11 @@ class ConflictAnswer(MeteredAnswer):
 
 
 class ExportAnswer(MeteredAnswer):
+    """A calendar of the known sections; `ok` is false when any id was unknown (not exported)."""
+
     term: str
     university: str
+    ok: bool
     class_numbers: list[str]
     missing: list[str]
     ics: str
@@ -167,7 +183,10 @@ class PlannerService:
         started = time.monotonic()
         required, optional = parse_choices(wish, college)
         request = build_request(
-            wish, required=[c.code for c in required], optional=[c.code for c in optional]
+            wish,
+            required=[c.code for c in required],
+            optional=[c.code for c in optional],
+            home=college,
         )
         choices = [*required, *optional]
         groups: dict[str, list[CourseChoice]] = {}
@@ -182,7 +201,7 @@ class PlannerService:
                 'college with "CODE@COLLEGE" (e.g. "STA 2000@BAR01")',
             )
         remaining = max(1.0, budget - (time.monotonic() - started) - 3.0)
-        specs, pending = await self._course_specs(list(groups.values()), loaded, remaining)
+        specs, pending = await self._course_specs(college, list(groups.values()), loaded, remaining)
         try:
             result = await asyncio.to_thread(
                 generate_schedules, request, specs, travel=self.travel, term=term.name
@@ -229,9 +248,13 @@ class PlannerService:
         return loaded
 
     async def _course_specs(
-        self, groups: list[list[CourseChoice]], loaded: _Loaded, timeout: float
+        self, home: College, groups: list[list[CourseChoice]], loaded: _Loaded, timeout: float
     ) -> tuple[list[CourseSpec], list[str]]:
-        """The engine's courses with instructor ratings; also who was still loading."""
+        """The engine's courses with instructor ratings; also who was still loading.
+
+        Each section sits on its own college's campus, and another college's class numbers
+        are written "63028@BAR01", so what a plan returns can be checked and exported.
+        """
         specs: list[CourseSpec] = []
         pending: list[str] = []
         for group in groups:
@@ -243,7 +266,12 @@ class PlannerService:
             ratings = {name: _rating(score) for name, score in known.scores.items()}
             specs += [
                 course_from_sections(
-                    c.code, sections[c.code], campus=c.college.campus, ratings=ratings
+                    c.code,
+                    sections[c.code],
+                    campus=c.college.campus,
+                    ratings=ratings,
+                    home=home.code,
+                    college=c.college.code,
                 )
                 for c in group
             ]
@@ -258,55 +286,88 @@ class PlannerService:
         *,
         timeout: float | None = None,
     ) -> ConflictAnswer:
-        """Every overlap, infeasible transfer and blocked-time hit among given sections."""
-        numbers = clean_class_numbers(class_numbers)
+        """Every overlap, infeasible transfer and blocked-time hit among given sections.
+
+        Class numbers of other colleges are written "63028@BAR01"; each section is checked
+        on its own campus, so transfers between colleges count.
+        """
+        refs = class_refs(class_numbers, college)
         blocks = parse_blocked(blocked_times)
-        key = CacheKey.of(term.name, college.code, *numbers, "|", *blocked_times)
-        return await self._remembered(
-            "conflicts",
-            key,
-            ConflictAnswer,
-            lambda: self._complete(self._check(term, college, numbers, blocks, timeout=timeout)),
+
+        def compute() -> Awaitable[tuple[ConflictAnswer, bool]]:
+            return self._complete(self._check(term, college, refs, blocks, timeout=timeout))
+
+        if any(ref.college != college for ref in refs):
+            return (await compute())[0]  # other colleges' snapshots do not invalidate this scope
+        key = CacheKey.of(term.name, college.code, *(r.number for r in refs), "|", *blocked_times)
+        return await self._remembered("conflicts", key, ConflictAnswer, compute)
+
+    async def _find(
+        self, term: Term, home: College, refs: list[ClassRef], *, timeout: float | None
+    ) -> _FoundSpecs:
+        """The sections behind class numbers, one catalog call per college, in parallel."""
+        groups: dict[str, list[ClassRef]] = {}
+        for ref in refs:
+            groups.setdefault(ref.college.code, []).append(ref)
+        answers = await asyncio.gather(
+            *(
+                self.catalog.find_sections(
+                    group[0].college, term, [r.number for r in group], timeout=timeout
+                )
+                for group in groups.values()
+            )
+        )
+        by_label: dict[str, SectionSpec] = {}
+        for group, answer in zip(groups.values(), answers, strict=True):
+            where = group[0].college
+            for section in answer.sections:
+                spec = section_spec_from_domain(
+                    section, campus=where.campus, home=home.code, college=where.code
+                )
+                by_label[spec.id] = spec
+        labels = [ref.label(home) for ref in refs]
+        if not by_label:
+            places = sorted({ref.college.label for ref in refs})
+            raise DataNotFoundError(
+                f"none of {', '.join(labels)} is a known section at {' or '.join(places)} "
+                f"in {term}",
+                hint="fetch their courses with fetch_course_sections first, then try again "
+                '(another college\'s class numbers are written like "63028@BAR01")',
+            )
+        return _FoundSpecs(
+            specs=[by_label[label] for label in labels if label in by_label],
+            missing=[label for label in labels if label not in by_label],
+            outcome=merge_outcomes(answer.outcome for answer in answers),
         )
 
     async def _check(
         self,
         term: Term,
         college: College,
-        numbers: list[str],
+        refs: list[ClassRef],
         blocks: list[BlockedTime],
         *,
         timeout: float | None,
     ) -> ConflictAnswer:
-        found = await self.catalog.find_sections(college, term, numbers, timeout=timeout)
-        if not found.sections:
-            raise DataNotFoundError(
-                f"none of {', '.join(numbers)} is a known section at {college.label} in {term}",
-                hint="fetch their courses with fetch_course_sections first, then check again",
-            )
-        specs = [section_spec_from_domain(s, campus=college.campus) for s in found.sections]
-        report = check_conflicts(specs, travel=self.travel, blocked_times=blocks)
-        problems = len(report.overlaps) + len(report.transfers) + len(report.blocked)
-        summary = (
-            f"no conflicts among {len(specs)} sections"
-            if problems == 0
-            else f"{len(report.overlaps)} overlaps, {len(report.transfers)} infeasible transfers, "
-            f"{len(report.blocked)} blocked-time hits among {len(specs)} sections"
+        found = await self._find(term, college, refs, timeout=timeout)
+        report = check_conflicts(
+            found.specs, travel=self.travel, blocked_times=blocks, unknown=found.missing
         )
         outcome = found.outcome
         if found.missing:
             outcome.warnings.append(
-                f"class numbers not found at {college.label} in {term}: {', '.join(found.missing)}; "
-                "fetch their course with fetch_course_sections first"
+                f"class numbers not found in {term}: {', '.join(found.missing)}; they were not "
+                "checked. Fetch their course with fetch_course_sections first (another "
+                'college\'s class numbers are written like "63028@BAR01")'
             )
         return ConflictAnswer(
             term=term.name,
             university=college.code,
-            class_numbers=[s.class_number for s in found.sections],
+            class_numbers=[s.id for s in found.specs],
             missing=found.missing,
             report=report,
-            summary=summary,
-            metadata=outcome.to_metadata(len(found.sections)),
+            summary=conflict_summary(report, len(found.specs)),
+            metadata=outcome.to_metadata(len(found.specs)),
         )
 
     async def export(
@@ -317,29 +378,72 @@ class PlannerService:
         *,
         timeout: float | None = None,
     ) -> ExportAnswer:
-        """An iCalendar of the sections and the class numbers for the CUNYfirst cart."""
-        numbers = clean_class_numbers(class_numbers)
-        found = await self.catalog.find_sections(college, term, numbers, timeout=timeout)
-        if not found.sections:
-            raise DataNotFoundError(
-                f"none of {', '.join(numbers)} is a known section at {college.label} in {term}",
-                hint="fetch the courses with fetch_course_sections, then export their class numbers",
-            )
-        specs = [section_spec_from_domain(s, campus=college.campus) for s in found.sections]
-        ics = export_ics(specs, term=term.name)
+        """An iCalendar of the sections and the class numbers for the CUNYfirst cart.
+
+        Another college's sections ("63028@BAR01") are exported too; `ok` is false and the
+        unknown ids are named when any id names no known section.
+        """
+        refs = class_refs(class_numbers, college)
+        found = await self._find(term, college, refs, timeout=timeout)
+        ics = _calendar(found.specs, term)
         outcome = found.outcome
         if found.missing:
             outcome.warnings.append(f"not exported (unknown): {', '.join(found.missing)}")
-        cart = [s.class_number for s in found.sections]
+        outcome.warnings += [
+            f"{ref.label(college)} is a {ref.college.label} class number: register for it at "
+            f"that college (CUNY e-Permit), not in the {college.code} cart"
+            for ref in refs
+            if ref.college != college and ref.label(college) not in found.missing
+        ]
+        cart = [s.id for s in found.specs]
         return ExportAnswer(
             term=term.name,
             university=college.code,
+            ok=not found.missing,
             class_numbers=cart,
             missing=found.missing,
             ics=ics,
             shopping_cart=", ".join(cart),
             metadata=outcome.to_metadata(len(cart)),
         )
+
+
+def conflict_summary(report: ConflictReport, count: int) -> str:
+    """One line: what conflicts, then what could not be checked."""
+    problems = len(report.overlaps) + len(report.transfers) + len(report.blocked)
+    among = f"among {count} section{'' if count == 1 else 's'}"
+    text = (
+        f"no conflicts {among}"
+        if problems == 0
+        else f"{len(report.overlaps)} overlaps, {len(report.transfers)} infeasible transfers, "
+        f"{len(report.blocked)} blocked-time hits {among}"
+    )
+    if report.unchecked:
+        text += (
+            f"; not checked, no meeting times listed: {', '.join(report.unchecked)} "
+            "(confirm before registering)"
+        )
+    if report.unknown:
+        text += f"; not checked, unknown class numbers: {', '.join(report.unknown)}"
+    return text
+
+
+def _calendar(specs: list[SectionSpec], term: Term) -> str:
+    """The iCalendar of sections; one without dates borrows the others' span."""
+    starts = [s.start_date for s in specs if s.start_date]
+    ends = [s.end_date for s in specs if s.end_date]
+    try:
+        return export_ics(
+            specs,
+            term=term.name,
+            term_start=min(starts) if starts else None,
+            term_end=max(ends) if ends else None,
+        )
+    except IcsExportError as exc:
+        raise DataNotFoundError(
+            f"cannot write the calendar: {exc}",
+            hint="the listing has no meeting dates yet; export again once CUNY lists them",
+        ) from exc
 
 
 def _rating(score: SchedulerScore) -> tuple[float | None, float]:

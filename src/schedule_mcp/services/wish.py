@@ -1,8 +1,8 @@
 """A student's request as the tool or the CLI received it, and its translation for the engine.
 
-`Wish` holds the flat, forgiving arguments (course codes with optional "@COLLEGE", times
-like "10am", day names); `build_request` parses them into the engine's `ScheduleRequest`
-with one-line input errors.
+`Wish` holds the flat, forgiving arguments (course codes and class numbers with optional
+"@COLLEGE", times like "10am", day names); `build_request` parses them into the engine's
+`ScheduleRequest` with one-line input errors.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from schedule_mcp.domain.class_numbers import ClassNumberError, ClassRef, parse_class_ref
 from schedule_mcp.domain.colleges import College, CollegeError, find_college
 from schedule_mcp.domain.meetings import Weekday
 from schedule_mcp.domain.models import normalise_course_code
 from schedule_mcp.errors import InputError
-from schedule_mcp.scheduling.constraints import BlockedTime
+from schedule_mcp.scheduling.constraints import BlockedTime, UnratedPolicy
 from schedule_mcp.scheduling.objectives import profile_weights
 from schedule_mcp.scheduling.parsing import (
     SpellingError,
@@ -37,7 +38,9 @@ class Wish:
     days_off: tuple[str, ...] = ()
     blocked_times: tuple[str, ...] = ()
     min_professor_rating: float = 0.0
+    unrated: str = "allow"
     open_only: bool = False
+    exclude_unscheduled: bool = False
     pinned_sections: tuple[str, ...] = ()
     excluded_sections: tuple[str, ...] = ()
     priority: str = "balanced"
@@ -106,21 +109,57 @@ def parse_blocked(items: Sequence[str]) -> list[BlockedTime]:
     return blocks
 
 
-def clean_class_numbers(items: Sequence[str]) -> list[str]:
-    numbers = [item.strip() for item in items if item.strip()]
-    bad = [n for n in numbers if not n.isdigit() or not 4 <= len(n) <= 6]
+def class_refs(items: Sequence[str], home: College) -> list[ClassRef]:
+    """Class numbers as given ("41175", "63028@BAR01"), checked and without repeats."""
+    refs: list[ClassRef] = []
+    bad: list[str] = []
+    for item in items:
+        if not item.strip():
+            continue
+        try:
+            ref = parse_class_ref(item, home)
+        except CollegeError as exc:
+            raise InputError(f"in {item.strip()!r}: {exc}") from exc
+        except ClassNumberError:
+            bad.append(item.strip())
+            continue
+        if ref not in refs:
+            refs.append(ref)
     if bad:
         raise InputError(
             f"not class numbers: {', '.join(repr(b) for b in bad)}",
-            hint="class numbers are the 4-6 digit numbers in the Class column, e.g. 41175",
+            hint="class numbers are the 4-6 digit numbers in the Class column, e.g. 41175; "
+            'another college\'s are written with "@", e.g. 63028@BAR01',
         )
-    if not numbers:
+    if not refs:
         raise InputError("no class numbers given", hint='pass section_ids=["41175", "41180"]')
-    return list(dict.fromkeys(numbers))
+    return refs
 
 
-def build_request(wish: Wish, *, required: list[str], optional: list[str]) -> ScheduleRequest:
-    """Translate the tool's flat, forgiving arguments into the engine's request."""
+def clean_class_numbers(items: Sequence[str], home: College) -> list[str]:
+    """Class numbers as the engine and every answer write them: "41175" at `home`,
+    "63028@BAR01" at another college (any spelling of the college accepted)."""
+    return [ref.label(home) for ref in class_refs(items, home)]
+
+
+UNRATED_POLICIES = {"allow": UnratedPolicy.ALLOW, "exclude": UnratedPolicy.EXCLUDE}
+
+
+def parse_unrated(text: str) -> UnratedPolicy:
+    """ "allow" (the default) or "exclude": what a minimum rating does with unrated instructors."""
+    policy = UNRATED_POLICIES.get(text.strip().lower() or "allow")
+    if policy is None:
+        raise InputError(
+            f"unrated={text!r} is not a policy; use {' or '.join(map(repr, UNRATED_POLICIES))}"
+        )
+    return policy
+
+
+def build_request(
+    wish: Wish, *, required: list[str], optional: list[str], home: College
+) -> ScheduleRequest:
+    """Translate the tool's flat, forgiving arguments into the engine's request (class
+    numbers of colleges other than `home` written "63028@BAR01", as schedules write them)."""
     try:
         earliest = (
             parse_time(wish.earliest_start_time) if wish.earliest_start_time.strip() else None
@@ -152,11 +191,15 @@ def build_request(wish: Wish, *, required: list[str], optional: list[str]) -> Sc
         days_off=sorted(set(off)),
         blocked_times=parse_blocked(wish.blocked_times),
         min_professor_rating=wish.min_professor_rating or None,
+        unrated_policy=parse_unrated(wish.unrated),
+        exclude_unscheduled=wish.exclude_unscheduled,
         open_only=wish.open_only,
-        pinned_sections=clean_class_numbers(wish.pinned_sections) if wish.pinned_sections else [],
-        excluded_sections=clean_class_numbers(wish.excluded_sections)
-        if wish.excluded_sections
-        else [],
+        pinned_sections=_optional_numbers(wish.pinned_sections, home),
+        excluded_sections=_optional_numbers(wish.excluded_sections, home),
         priority=wish.priority,
         max_schedules=max(1, min(wish.max_schedules, 20)),
     )
+
+
+def _optional_numbers(items: Sequence[str], home: College) -> list[str]:
+    return clean_class_numbers(items, home) if any(item.strip() for item in items) else []

@@ -43,7 +43,7 @@ Semester = Annotated[
     ),
 ]
 CourseCode = Annotated[str, Field(min_length=2, max_length=40)]
-ClassNumber = Annotated[str, Field(min_length=1, max_length=10)]
+ClassNumber = Annotated[str, Field(min_length=1, max_length=40)]  # "63028@Baruch College"
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastmcp import Context, FastMCP
 from fastmcp.dependencies import Depends
@@ -26,7 +26,12 @@ from schedule_mcp.tools.courses import READ_ONLY
 ShortText = Annotated[str, Field(max_length=60)]
 SectionIds = Annotated[
     list[ClassNumber],
-    Field(min_length=1, max_length=20, description='Class numbers, e.g. ["41175", "41192"].'),
+    Field(
+        min_length=1,
+        max_length=20,
+        description='Class numbers, e.g. ["41175", "41192"]; another college\'s as returned '
+        'by generate_optimized_schedule, e.g. "63028@BAR01".',
+    ),
 ]
 RequiredCourses = Annotated[
     list[CourseCode],
@@ -55,9 +60,21 @@ BlockedTimes = Annotated[
 MinRating = Annotated[
     float, Field(ge=0, le=5, description="Minimum professor score 1-5; 0 for none.")
 ]
+Unrated = Annotated[
+    Literal["allow", "exclude"],
+    Field(
+        description="With a minimum rating: allow unrated instructors (each one is named in "
+        "the schedule's cautions) or exclude them."
+    ),
+]
+ExcludeUnscheduled = Annotated[
+    bool,
+    Field(description="Leave out sections whose listing has no meeting times (TBA)."),
+]
 OpenOnly = Annotated[bool, Field(description="Only open sections.")]
 Pinned = Annotated[
-    list[ClassNumber], Field(max_length=10, description="Class numbers that must be in.")
+    list[ClassNumber],
+    Field(max_length=10, description='Class numbers that must be in, e.g. "63028@BAR01".'),
 ]
 Excluded = Annotated[list[ClassNumber], Field(max_length=50, description="Class numbers to avoid.")]
 Priority = Annotated[
@@ -84,7 +101,9 @@ async def generate_optimized_schedule(
     days_off: DaysOff = [],  # noqa: B006
     blocked_times: BlockedTimes = [],  # noqa: B006
     min_professor_rating: MinRating = 0,
+    unrated: Unrated = "allow",
     open_only: OpenOnly = False,
+    exclude_unscheduled: ExcludeUnscheduled = False,
     pinned_sections: Pinned = [],  # noqa: B006
     excluded_sections: Excluded = [],  # noqa: B006
     priority: Priority = "balanced",
@@ -95,6 +114,9 @@ async def generate_optimized_schedule(
     """Best conflict-free schedules for a semester, ranked by professor quality, time
     preferences, compactness, days on campus, travel between campuses and seat risk;
     each with subscores and a reason. When nothing fits, says which constraints to relax.
+    A schedule's cautions name every section that could not be checked (no meeting times
+    or room listed; an unrated instructor under a minimum rating); with time limits set,
+    such schedules rank last. Another college's class numbers come back as "63028@BAR01".
 
     Example: required_courses=["CSCI 212", "MATH 151"], semester="2026 Fall",
     university="QNS01", earliest_start_time="10am", days_off=["Fri"].
@@ -108,7 +130,9 @@ async def generate_optimized_schedule(
         days_off=tuple(days_off),
         blocked_times=tuple(blocked_times),
         min_professor_rating=min_professor_rating,
+        unrated=unrated,
         open_only=open_only,
+        exclude_unscheduled=exclude_unscheduled,
         pinned_sections=tuple(pinned_sections),
         excluded_sections=tuple(excluded_sections),
         priority=priority,
@@ -133,7 +157,8 @@ async def check_schedule_conflicts(
     runner: ToolRunner = Depends(dependencies.runner),
 ) -> ToolResult:
     """Check chosen sections for time overlaps and transfers between campuses that the
-    gap cannot cover; unknown class numbers are reported.
+    gap cannot cover; unknown class numbers and sections with no meeting times listed are
+    reported and make ok false.
 
     Example: section_ids=["41175", "41192"], semester="2026 Fall", university="QNS01".
     """
@@ -153,7 +178,8 @@ async def export_schedule(
     runner: ToolRunner = Depends(dependencies.runner),
 ) -> ToolResult:
     """Export sections as iCalendar text (weekly events for the term) and the class
-    number list for the CUNYfirst shopping cart.
+    number list for the CUNYfirst shopping cart; ok is false and the unknown ids are named
+    when any class number is unknown.
 
     Example: section_ids=["41175", "41192"], semester="2026 Fall", university="QNS01".
     """

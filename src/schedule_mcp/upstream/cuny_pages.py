@@ -437,7 +437,7 @@ def _section(row: LexborNode, course_code: str) -> Section:
         component=match[2],
         session=match[3] or "Regular",
         meetings=meetings,
-        instruction_mode=InstructionMode.from_label(mode_label),
+        instruction_mode=InstructionMode.from_listing(mode_label, rooms),
         instruction_mode_label=mode_label,
         status=_status(cells["Status"], row),
         topic=field(topic_cell.text()) if topic_cell is not None else "",
