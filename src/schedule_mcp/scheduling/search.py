@@ -16,7 +16,7 @@ an admissible lower bound on inner nodes (it also fails early on hard per-day li
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -216,6 +216,29 @@ def top_k(
     return SearchOutcome(best.best_first(), nodes, complete)
 
 
+def fewest_choices(
+    allowed: int, remaining: Sequence[int], domains: Sequence[int]
+) -> tuple[int, int] | None:
+    """The remaining domain with the fewest allowed options (and those options as a mask);
+    None when some domain has none left, so no completion exists."""
+    best: tuple[int, int] | None = None
+    for domain in remaining:
+        options = allowed & domains[domain]
+        if not options:
+            return None
+        if best is None or options.bit_count() < best[1].bit_count():
+            best = (domain, options)
+    return best
+
+
+def set_bits(mask: int) -> Iterator[int]:
+    """Indices of the set bits of `mask`, lowest first."""
+    while mask:
+        low = mask & -mask
+        mask ^= low
+        yield low.bit_length() - 1
+
+
 def count_feasible(
     model: SearchModel,
     cap: int,
@@ -234,20 +257,12 @@ def count_feasible(
         steps += 1
         if not steps & 1023 and clock() > deadline:
             raise _Timeout
-        best_n, best_d, best_x = 1 << 30, -1, 0
-        for d in remaining:
-            x = allowed & doms[d]
-            if not x:
-                return
-            n = x.bit_count()
-            if n < best_n:
-                best_n, best_d, best_x = n, d, x
-        rest = [d for d in remaining if d != best_d]
-        x = best_x
-        while x:
-            low = x & -x
-            x ^= low
-            i = low.bit_length() - 1
+        choice = fewest_choices(allowed, remaining, doms)
+        if choice is None:
+            return
+        domain, options = choice
+        rest = [d for d in remaining if d != domain]
+        for i in set_bits(options):
             child = None
             if leaf is not None:
                 child = leaf.extend(state, i)

@@ -88,6 +88,19 @@ class LeaseRepository:
     async def renew(self, lease: Lease, ttl: timedelta) -> Lease:
         """Extend a held lease (heartbeat); StaleTokenError if it was taken over."""
         expires_at = self._clock() + ttl
+        if not await self._set_expiry(lease, expires_at):
+            raise StaleTokenError(f"lease {lease.key!r} with token {lease.token} is no longer held")
+        return Lease(key=lease.key, holder=lease.holder, token=lease.token, expires_at=expires_at)
+
+    async def release(self, lease: Lease) -> bool:
+        """Let the lease go now; False if it had already been taken over.
+
+        The row stays (expired) so the next holder's token is still higher.
+        """
+        return await self._set_expiry(lease, self._clock())
+
+    async def _set_expiry(self, lease: Lease, expires_at: datetime) -> bool:
+        """Move a held lease's expiry; False when its token or holder no longer match."""
         async with self._database.write_session() as connection:
             result = await connection.execute(
                 update(leases)
@@ -98,26 +111,7 @@ class LeaseRepository:
                 )
                 .values(expires_at=expires_at)
             )
-        if result.rowcount != 1:
-            raise StaleTokenError(f"lease {lease.key!r} with token {lease.token} is no longer held")
-        return Lease(key=lease.key, holder=lease.holder, token=lease.token, expires_at=expires_at)
-
-    async def release(self, lease: Lease) -> bool:
-        """Let the lease go now; False if it had already been taken over.
-
-        The row stays (expired) so the next holder's token is still higher.
-        """
-        async with self._database.write_session() as connection:
-            result = await connection.execute(
-                update(leases)
-                .where(
-                    leases.c.key == lease.key,
-                    leases.c.token == lease.token,
-                    leases.c.holder == lease.holder,
-                )
-                .values(expires_at=self._clock())
-            )
-        return result.rowcount == 1
+        return bool(result.rowcount == 1)
 
     async def get(self, key: str) -> Lease | None:
         """The lease row for `key` (held or expired), or None if never taken."""
