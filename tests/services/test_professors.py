@@ -100,15 +100,15 @@ async def test_scores_for_the_optimizer(app: App, fake: FakeUpstream) -> None:
     known = await app.professors.scores(
         ["Odette Rookhart", "Odette Rookhart", "", "Staff"], QUEENS, timeout=10
     )
-    assert list(known.scores) == ["Odette Rookhart"]
-    assert 0 < known.scores["Odette Rookhart"].confidence <= 1
+    assert list(known.grades) == ["Odette Rookhart"]
+    assert 0 < known.grades["Odette Rookhart"].confidence <= 1
     assert known.warnings == ["no usable ratings for Staff; they count as unrated"]
     assert known.pending == []
     assert await app.professors.scores([], QUEENS, timeout=1) == InstructorScores()
 
     fake.server.inject(RMP, Fault(delay_before_headers=0.5))
     slow = await app.professors.scores(["Jude Mossyton"], QUEENS, timeout=0.05)
-    assert slow.scores == {} and slow.pending == ["Jude Mossyton"]
+    assert slow.grades == {} and slow.pending == ["Jude Mossyton"]
     assert slow.warnings == [
         "ratings for Jude Mossyton were still loading and count as unrated; "
         "ask again in a minute for a better-informed ranking"

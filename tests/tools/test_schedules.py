@@ -44,8 +44,8 @@ async def test_generate_optimized_schedule(client: Client[Any]) -> None:
             },
             {
                 "rank": 2,
-                "class_numbers": ["41200", "41398", "41636"],
-                "instructors": ["Vera Wrenmoor", "Miles Fenwright", "Ada Quillstead"],
+                "class_numbers": ["41200", "41315", "41636"],
+                "instructors": ["Vera Wrenmoor", "Farrah Halvwood", "Ada Quillstead"],
                 "days_on_campus": [4],
                 "weekly_travel_minutes": 0,
                 "reason": "#2 (score N, N below #1): weaker on professor quality (N vs N)",
@@ -57,13 +57,16 @@ async def test_generate_optimized_schedule(client: Client[Any]) -> None:
             "term": "2026 Fall",
             "colleges": {"CSCI 212": "QNS01", "MATH 151": "QNS01", "ENGL 110": "QNS01"},
             "metadata": {
-                "source": "snapshot",
+                "source": "sample",
                 "fetched_at": FETCHED_AT,
                 "is_fresh": True,
                 "stale_reason": None,
                 "auto_populated": True,
                 "count": 2,
-                "warnings": ["no usable ratings for Greta Wexmore; they count as unrated"],
+                "warnings": [
+                    "sample data: made-up sections and ratings for trying schedule-mcp offline; not real CUNY classes",
+                    "no usable ratings for Greta Wexmore; they count as unrated",
+                ],
             },
         }
     )
