@@ -73,6 +73,29 @@ async def test_generate_optimized_schedule(client: Client[Any]) -> None:
     assert schedules[0]["score"] >= schedules[1]["score"]
 
 
+async def test_plans_show_the_grade_get_professor_grade_gives(client: Client[Any]) -> None:
+    """Every instructor of every planned section: the same letter and the same score."""
+    result = await client.call_tool(
+        "generate_optimized_schedule", {**FALL, "required_courses": THREE, "max_schedules": 3}
+    )
+    data = result.structured_content
+    assert data is not None
+    sections = [s for schedule in data["result"]["schedules"] for s in schedule["sections"]]
+    graded = 0
+    for section in sections:
+        asked = await client.call_tool(
+            "get_professor_grade", {"professor_name": section["instructor"], "university": "QNS01"}
+        )
+        assert asked.structured_content is not None
+        grade = asked.structured_content["grade"]
+        if grade is None:
+            assert (section["grade"], section["rating"]) == (None, None), section
+            continue
+        graded += 1
+        assert (section["grade"], section["rating"]) == (grade["letter"], grade["score"]), section
+    assert graded >= len(THREE)  # most of the plan's instructors are rated
+
+
 async def test_generate_with_constraints(client: Client[Any]) -> None:
     result = await client.call_tool(
         "generate_optimized_schedule",
