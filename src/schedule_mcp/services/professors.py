@@ -13,7 +13,7 @@ from schedule_mcp.config import Settings
 from schedule_mcp.domain.colleges import College
 from schedule_mcp.domain.freshness import AnswerMetadata
 from schedule_mcp.domain.grading import grade_professor, grading_day
-from schedule_mcp.domain.models import ProfessorGrade, Rating, normalise_course_code
+from schedule_mcp.domain.models import Professor, ProfessorGrade, Rating, normalise_course_code
 from schedule_mcp.domain.names import normalise_name
 from schedule_mcp.errors import ScheduleMCPError
 from schedule_mcp.services.cache import CacheKey, CacheManager
@@ -285,25 +285,30 @@ class ProfessorService:
             ambiguous=False,
             match_reason=found.reason,
             grade=grade,
-            rmp=RmpFigures(
-                name=professor.name,
-                department=professor.department,
-                avg_rating=professor.avg_rating,
-                avg_difficulty=professor.avg_difficulty,
-                num_ratings=professor.num_ratings,
-                would_take_again_percent=professor.would_take_again_percent,
-                profile_url=(
-                    f"https://www.ratemyprofessors.com/professor/{professor.rmp_legacy_id}"
-                    if professor.rmp_legacy_id
-                    else None
-                ),
-            ),
+            rmp=rmp_figures(professor),
             course_code=course,
             course_score=grade.course_scores.get(course) if course else None,
             reviews=representative_reviews(found.reviews, course),
             candidates=candidates,
             metadata=metadata,
         )
+
+
+def rmp_figures(professor: Professor) -> RmpFigures:
+    """The RateMyProfessors aggregates of a stored profile, with its public page."""
+    return RmpFigures(
+        name=professor.name,
+        department=professor.department,
+        avg_rating=professor.avg_rating,
+        avg_difficulty=professor.avg_difficulty,
+        num_ratings=professor.num_ratings,
+        would_take_again_percent=professor.would_take_again_percent,
+        profile_url=(
+            f"https://www.ratemyprofessors.com/professor/{professor.rmp_legacy_id}"
+            if professor.rmp_legacy_id
+            else None
+        ),
+    )
 
 
 def representative_reviews(reviews: Sequence[Rating], course: str = "") -> list[ReviewOut]:
