@@ -296,19 +296,10 @@ class ProfessorService:
 
 def rmp_figures(professor: Professor) -> RmpFigures:
     """The RateMyProfessors aggregates of a stored profile, with its public page."""
-    return RmpFigures(
-        name=professor.name,
-        department=professor.department,
-        avg_rating=professor.avg_rating,
-        avg_difficulty=professor.avg_difficulty,
-        num_ratings=professor.num_ratings,
-        would_take_again_percent=professor.would_take_again_percent,
-        profile_url=(
-            f"https://www.ratemyprofessors.com/professor/{professor.rmp_legacy_id}"
-            if professor.rmp_legacy_id
-            else None
-        ),
-    )
+    legacy = professor.rmp_legacy_id
+    url = f"https://www.ratemyprofessors.com/professor/{legacy}" if legacy else None
+    shared = set(RmpFigures.model_fields) - {"profile_url"}
+    return RmpFigures(**professor.model_dump(include=shared), profile_url=url)
 
 
 def representative_reviews(reviews: Sequence[Rating], course: str = "") -> list[ReviewOut]:
