@@ -17,11 +17,13 @@ async def test_offline_app_is_wired_and_healthy(tmp_path: Path) -> None:
     assert upstream_transport(settings) is not None
     async with open_app(settings) as app:
         assert app.settings.host_rate == 0.0  # no politeness spacing against the sample world
-        assert app.population.fetch_source == app.professor_lookup.fetch_source == "snapshot"
+        assert app.population.fetch_source == app.professor_lookup.fetch_source == "sample"
         assert app.population.freshness is app.freshness
         assert app.catalog.population is app.population
         assert app.planner.catalog is app.catalog and app.jobs.population is app.population
-        assert (tmp_path / "data" / "schedule.db").exists()
+        assert (tmp_path / "data" / "sample" / "schedule.db").exists()  # its own store
+        assert not (tmp_path / "data" / "schedule.db").exists()  # the live one is untouched
+        assert app.cache.directory == tmp_path / "data" / "sample" / "cache"
         generation = await app.cache.generation("2026 Fall", "QNS01")
         outcome = await app.population.ensure_course_data("2026 Fall", "QNS01", "CMSC")
         assert outcome.auto_populated
@@ -71,5 +73,7 @@ async def test_warm_loads_stored_courses_into_the_answer_cache(tmp_path: Path) -
         assert stats.entries >= 5
         college, term = get_college("QNS01"), parse_term("2026 Fall")
         code = (await app.courses.get_courses("QNS01", term.code))[0].code
+        hits = (await app.cache.stats()).hits
         answer = await app.catalog.sections(college, term, course_codes=[code])
-        assert answer.metadata.source == "cache"
+        assert (await app.cache.stats()).hits == hits + 1  # answered from the cache
+        assert answer.metadata.source == "sample"  # and still says it is sample data

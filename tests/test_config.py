@@ -23,8 +23,22 @@ def test_environment_variables_override(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("SCHEDULE_MCP_LOG_LEVEL", "debug")
     settings = load_settings()
     assert settings.offline
-    assert not settings.is_sqlite
     assert settings.log_level == "DEBUG"
+    assert not load_settings(offline=False).is_sqlite
+
+
+def test_offline_keeps_its_own_store_and_cache_under_data_dir_sample(tmp_path: Path) -> None:
+    """The configured URL and cache dir are live mode's; offline never uses them."""
+    live = load_settings(database_url="postgresql+asyncpg://u@h/db", cache_dir=tmp_path / "c")
+    sample = live.model_copy(update={"offline": True})
+    assert (live.state_dir, live.resolved_cache_dir) == (tmp_path / "data", tmp_path / "c")
+    assert live.resolved_database_url == "postgresql+asyncpg://u@h/db"
+    assert sample.state_dir == tmp_path / "data" / "sample"
+    assert sample.resolved_database_url == (
+        f"sqlite+aiosqlite:///{tmp_path / 'data' / 'sample' / 'schedule.db'}"
+    )
+    assert sample.resolved_cache_dir == tmp_path / "data" / "sample" / "cache"
+    assert sample.is_sqlite
 
 
 @pytest.mark.parametrize(

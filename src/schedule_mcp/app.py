@@ -147,6 +147,8 @@ async def open_app(
         await cache.invalidate(term.name, university)
 
     cuny = CunyClient(cuny_http)
+    # Offline, every answer is labelled sample data (services/outcome.py SAMPLE).
+    fetch_source = DataSource.SAMPLE if settings.offline else DataSource.UPSTREAM
     population = DataPopulationService(
         freshness=freshness,
         courses=courses,
@@ -155,7 +157,7 @@ async def open_app(
         on_snapshot=invalidate,
         concurrency=settings.population_concurrency,
         lease_ttl=settings.lease_ttl,
-        fetch_source=DataSource.SNAPSHOT if settings.offline else DataSource.UPSTREAM,
+        fetch_source=fetch_source,
     )
     professor_lookup = ProfessorLookupService(
         freshness=freshness,
@@ -163,7 +165,7 @@ async def open_app(
         rmp=RmpClient(rmp_http, settings),
         max_ratings=settings.rmp_max_ratings,
         aliases=CachedAliases(cache, ttl=settings.professors_ttl),
-        fetch_source=DataSource.SNAPSHOT if settings.offline else DataSource.UPSTREAM,
+        fetch_source=fetch_source,
     )
     catalog = CatalogService(
         population=population,
@@ -185,7 +187,7 @@ async def open_app(
         sync=sync,
         cache=cache,
         clock=clock,
-        audit_path=settings.data_dir / "admin-audit.jsonl",
+        audit_path=settings.state_dir / "admin-audit.jsonl",
     )
     app = App(
         settings=settings,

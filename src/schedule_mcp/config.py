@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APP_NAME = "schedule-mcp"
 ENV_PREFIX = "SCHEDULE_MCP_"
+SAMPLE_DIR = "sample"
+"""Offline mode's own directory under DATA_DIR (database and cache of the sample world)."""
 HOUR = 3600
 DAY = 24 * HOUR
 
@@ -29,18 +31,21 @@ class Settings(BaseSettings):
     # storage
     data_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)),
-        description="Directory for the embedded database and other state.",
+        description="Directory for the embedded database and other state "
+        "(offline mode keeps its own under <DATA_DIR>/sample).",
     )
     database_url: str = Field(
         default="",
         description="SQLAlchemy async URL; default sqlite+aiosqlite:///<DATA_DIR>/schedule.db. "
-        "Use postgresql+asyncpg://... to scale out.",
+        "Use postgresql+asyncpg://... to scale out. Live mode only: offline mode never uses it.",
     )
     sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
         default="NORMAL", description="SQLite synchronous pragma (WAL mode)."
     )
     cache_dir: Path | None = Field(
-        default=None, description="Disk cache directory; default the platform user cache dir."
+        default=None,
+        description="Disk cache directory; default the platform user cache dir. "
+        "Live mode only: offline mode uses <DATA_DIR>/sample/cache.",
     )
     cache_size_limit: int = Field(default=10 * 2**20, gt=0, description="Disk cache bytes.")
     low_hit_rate_warning: float = Field(
@@ -99,7 +104,11 @@ class Settings(BaseSettings):
         pattern=r"^https?://[^\s/]+(/\S*)?$",
         description="RateMyProfessors GraphQL endpoint.",
     )
-    offline: bool = Field(default=False, description="Serve the bundled sample world; no network.")
+    offline: bool = Field(
+        default=False,
+        description="Serve the bundled, made-up sample world (no network), "
+        "with its own database and cache under <DATA_DIR>/sample.",
+    )
     connect_timeout: float = Field(default=5.0, gt=0, description="Upstream connect timeout (s).")
     read_timeout: float = Field(
         default=10.0, gt=0, description="Upstream read timeout per socket read (s)."
@@ -180,11 +189,26 @@ class Settings(BaseSettings):
         return data
 
     @property
+    def state_dir(self) -> Path:
+        """This mode's own directory: DATA_DIR live, DATA_DIR/sample offline.
+
+        The sample world is made up, so it never shares a store or a cache with live data:
+        offline mode reads and writes only under DATA_DIR/sample, live mode never looks there,
+        and switching modes needs no cleanup.
+        """
+        return self.data_dir / SAMPLE_DIR if self.offline else self.data_dir
+
+    @property
     def resolved_database_url(self) -> str:
-        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'schedule.db'}"
+        """The configured URL live; offline always the sample's own SQLite file."""
+        embedded = f"sqlite+aiosqlite:///{self.state_dir / 'schedule.db'}"
+        return embedded if self.offline else self.database_url or embedded
 
     @property
     def resolved_cache_dir(self) -> Path:
+        """The configured cache directory live; offline always the sample's own."""
+        if self.offline:
+            return self.state_dir / "cache"
         return self.cache_dir or Path(platformdirs.user_cache_dir(APP_NAME))
 
     @property

@@ -16,7 +16,9 @@ from tests.cli.helpers import COURSES, PLAN, cart, row_of
 def test_plan_prints_a_grid(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([*PLAN, *COURSES]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Best schedule at Queens College (QNS01), 2026 Fall")
+    first, second = out.splitlines()[:2]
+    assert first == "Made-up sample data (offline mode): not real CUNY classes or ratings."
+    assert second.startswith("Best schedule at Queens College (QNS01), 2026 Fall")
     header = next(line for line in out.splitlines() if "Mon" in line)
     assert header.split() == ["Mon", "Tue", "Wed", "Thu", "Fri"]
     numbers = cart(out)
@@ -24,7 +26,8 @@ def test_plan_prints_a_grid(capsys: pytest.CaptureFixture[str]) -> None:
     for number, course in zip(numbers, COURSES, strict=True):
         assert course in row_of(out, number)
     assert "Alternatives:" in out
-    assert "data: snapshot" in out
+    assert "data: sample" in out
+    assert "note: sample data: made-up sections and ratings" in out
 
 
 def test_plan_writes_a_calendar(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,6 +10,8 @@ from rich.console import Console
 
 from schedule_mcp.app import open_app
 from schedule_mcp.cli.render import (
+    SAMPLE_HEADER,
+    grade_cell,
     print_plan,
     print_status,
     spinner,
@@ -18,9 +20,9 @@ from schedule_mcp.cli.render import (
 )
 from schedule_mcp.config import load_settings
 from schedule_mcp.domain.colleges import get_college
-from schedule_mcp.domain.freshness import FreshnessState
+from schedule_mcp.domain.freshness import DataSource, FreshnessState
 from schedule_mcp.domain.meetings import Weekday, format_clock
-from schedule_mcp.domain.models import SyncEntity, SyncStatus
+from schedule_mcp.domain.models import GradeLetter, SyncEntity, SyncStatus
 from schedule_mcp.domain.terms import parse_term
 from schedule_mcp.services.answer_cache import CacheStats
 from schedule_mcp.services.planner import PlanAnswer
@@ -56,10 +58,28 @@ async def test_a_plan_fits_the_width_and_keeps_what_matters(width: int) -> None:
     best = plan.result.schedules[0]
     for section in best.sections:
         row = next(line for line in table if line.startswith(f"│ {section.class_number} "))
-        assert section.course in row
+        assert section.course in row and grade_cell(section) in row
         for meeting in section.meetings:
             assert f"{format_clock(meeting.start)}-{format_clock(meeting.end)}" in out
     assert ", ".join(best.class_numbers) in " ".join(out.split())  # wrapped, never cut
+
+
+async def test_only_a_sample_plan_says_it_is_made_up() -> None:
+    plan = await plan_of(["CSCI 212", "MATH 151"])
+    assert rendered(plan, 80).splitlines()[0] == SAMPLE_HEADER
+    live = plan.model_copy(
+        update={"metadata": plan.metadata.model_copy(update={"source": DataSource.DATABASE})}
+    )
+    assert SAMPLE_HEADER not in rendered(live, 80)
+
+
+async def test_grade_cells_show_the_letter_and_score() -> None:
+    planned = (await plan_of(["CSCI 212"])).result.schedules[0].sections[0]
+    section = planned.model_copy(update={"rating": 3.8123, "grade": GradeLetter.B})
+    assert grade_cell(section) == "B 3.8"
+    few = section.model_copy(update={"grade": GradeLetter.INSUFFICIENT})
+    assert grade_cell(few) == "? 3.8"
+    assert grade_cell(section.model_copy(update={"rating": None, "grade": None})) == "-"
 
 
 @pytest.mark.parametrize("width", [80, 120])

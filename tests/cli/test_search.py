@@ -16,7 +16,7 @@ def test_a_subject_lists_its_courses(capsys: pytest.CaptureFixture[str]) -> None
     for code in ("CSCI 111", "CSCI 211", "CSCI 212", "CSCI 220"):
         assert code in row_of(out, code)
     assert "MATH 151" not in out
-    assert "data: snapshot" in out
+    assert "data: sample" in out
 
 
 def test_title_words_find_a_course(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,18 +10,18 @@ from hypothesis import strategies as st
 
 from schedule_mcp.domain.grading import (
     DEFAULT_POLICY,
+    DEFAULT_PRIOR,
     GradingPolicy,
     Prior,
     SentimentUnavailableError,
     canonical_course_key,
     course_codes_match,
     grade_professor,
+    grading_day,
     match_course,
     parse_course_text,
-    peer_prior,
     recency_weight,
     rmp_course_group,
-    scheduler_score,
 )
 from schedule_mcp.domain.models import GradeLetter, Professor, Rating
 
@@ -289,8 +289,7 @@ def test_no_data_at_all() -> None:
     assert grade.score is None and grade.interval is None
     assert grade.letter is GradeLetter.INSUFFICIENT and grade.low_confidence
     assert grade.notes == ["no ratings"]
-    assert scheduler_score(grade).quality == 3.7
-    assert scheduler_score(grade).confidence == 0.0
+    assert (grade.prior_mean, grade.prior_source, grade.confidence) == (3.7, "rmp_wide", 0.0)
 
 
 def test_unfetched_ratings_count_at_the_rmp_average() -> None:
@@ -323,11 +322,9 @@ def test_out_of_range_ratings_are_ignored_with_a_note() -> None:
     assert "1 ratings outside 1-5 ignored" in grade.notes
 
 
-def test_scheduler_score_exposes_quality_and_confidence() -> None:
+def test_confidence_is_the_data_share_of_the_weight() -> None:
     grade = grade_professor(prof(30, 4.0), as_of=AS_OF)
-    score = scheduler_score(grade)
-    assert score.quality == grade.score
-    assert score.confidence == pytest.approx(30 / 35)
+    assert grade.confidence == pytest.approx(30 / 35)
 
 
 # --- course-specific figures -----------------------------------------------------------
@@ -399,19 +396,43 @@ def test_single_course_professor_course_score_equals_overall() -> None:
 # --- priors ------------------------------------------------------------------------------
 
 
-def test_peer_prior_prefers_department_then_college() -> None:
-    def peer(avg: float, n: int, dept: str) -> Professor:
-        return Professor(
-            name="p", university="QNS01", avg_rating=avg, num_ratings=n, department=dept
-        )
+def test_the_prior_is_fixed_rmp_wide_constants() -> None:
+    """Mean 3.7 and weight 5 (module docstring): a professor with no ratings sits at 3.7."""
+    assert (DEFAULT_PRIOR.mean, DEFAULT_PRIOR.strength, DEFAULT_PRIOR.source) == (
+        3.7,
+        5.0,
+        "rmp_wide",
+    )
+    one = grade_professor(prof(1, 5.0), as_of=AS_OF)
+    assert one.score == pytest.approx((5 * 3.7 + 5.0) / 6)
 
-    peers = [peer(4.0, 40, "Computer Science"), peer(3.0, 40, "History"), peer(2.0, 5, "Art")]
-    dept = peer_prior(peers, department="computer science")
-    assert (dept.mean, dept.source) == (4.0, "department")
-    college = peer_prior(peers, department="Art")
-    assert college.source == "college"
-    assert college.mean == pytest.approx((160 + 120 + 10) / 85)
-    assert peer_prior([], department="Art").source == "default"
+
+@pytest.mark.parametrize(
+    ("score", "letter"),
+    [
+        (4.25, "A"),
+        (4.24, "B"),
+        (3.75, "B"),
+        (3.74, "C"),
+        (3.0, "C"),
+        (2.99, "D"),
+        (2.25, "D"),
+        (2.24, "F"),
+        (1.0, "F"),
+    ],
+)
+def test_documented_letter_cutoffs(score: float, letter: str) -> None:
+    """README "How grades work": A >= 4.25, B >= 3.75, C >= 3.0, D >= 2.25, else F."""
+    strong = Prior(mean=score, strength=1e-9)  # the score is the aggregate average
+    grade = grade_professor(prof(500, score), as_of=AS_OF, prior=strong)
+    assert grade.score == pytest.approx(score)
+    assert grade.letter == letter
+
+
+def test_grading_day_is_the_start_of_the_utc_day() -> None:
+    late = datetime(2026, 11, 1, 23, 59, 59, 999, tzinfo=UTC)
+    assert grading_day(late) == datetime(2026, 11, 1, tzinfo=UTC)
+    assert grading_day(datetime(2026, 11, 1, 20, 30)) == datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def test_invalid_prior_and_policy_are_rejected() -> None:

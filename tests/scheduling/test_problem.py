@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 from schedule_mcp.domain.meetings import MeetingTime, Weekday
-from schedule_mcp.domain.models import InstructionMode, Meeting, SeatCounts, Section, SectionStatus
+from schedule_mcp.domain.models import (
+    GradeLetter,
+    InstructionMode,
+    Meeting,
+    SeatCounts,
+    Section,
+    SectionStatus,
+)
 from schedule_mcp.scheduling.optimizer import solve
 from schedule_mcp.scheduling.problem import (
+    InstructorRating,
     course_from_sections,
     link_from_section_number,
     problem_from_sections,
@@ -51,12 +59,14 @@ def test_builder_links_lectures_and_labs_by_section_number() -> None:
         _section("10003", "01L1", "LAB", (Weekday.FRI,), 9 * 60),
         _section("10004", "02L1", "LAB", (Weekday.FRI,), 13 * 60),
     ]
-    spec = course_from_sections("BIO 105", sections, campus="QNS", ratings={"Jane Doe": (4.2, 0.8)})
+    rated = {"Jane Doe": InstructorRating(4.2, 0.8, GradeLetter.B)}
+    spec = course_from_sections("BIO 105", sections, campus="QNS", ratings=rated)
     assert spec.components == ("LEC", "LAB")
     by_id = {s.id: s for s in spec.sections}
     assert by_id["10003"].link == by_id["10001"].link == "1"
     assert by_id["10004"].link == "2"
     assert by_id["10001"].rating == 4.2 and by_id["10001"].confidence == 0.8
+    assert by_id["10001"].grade is GradeLetter.B
     assert by_id["10001"].meetings[0].building == "SB"
     assert by_id["10001"].start_date == date(2026, 8, 26)
     assert by_id["10001"].seats_available == 10

@@ -163,24 +163,20 @@ async def test_submit_rate_limits_the_seventh_job_in_an_hour(offline: App, clock
     await jobs.aclose()
 
 
-async def test_refreshed_reviews_are_not_hidden_by_cached_grades(
-    offline: App, clock: Clock
-) -> None:
+async def test_refreshed_reviews_are_not_hidden_by_cached_grades(app: App, clock: Clock) -> None:
     queens = find_college("QNS01")
-    before = await offline.professors.report("Ada Fenwright", queens)
-    assert (await offline.professors.report("Ada Fenwright", queens)).metadata.source == "cache"
+    before = await app.professors.report("Ada Fenwright", queens)
+    assert (await app.professors.report("Ada Fenwright", queens)).metadata.source == "cache"
     clock.advance(3600)
-    await offline.jobs.scrape_reviews("Ada Fenwright", "QNS01")
-    after = await offline.professors.report("Ada Fenwright", queens)
+    await app.jobs.scrape_reviews("Ada Fenwright", "QNS01")
+    after = await app.professors.report("Ada Fenwright", queens)
     assert after.metadata.source != "cache"
     assert after.metadata.fetched_at == clock() != before.metadata.fetched_at
     # update_professor_grades recomputes rather than reading cached answers back
     clock.advance(60)
-    found = await offline.professor_lookup.ensure_professor_data(
-        "Ada Fenwright", "QNS01", force=True
-    )
+    found = await app.professor_lookup.ensure_professor_data("Ada Fenwright", "QNS01", force=True)
     assert found.professor is not None and found.professor.id is not None
-    graded = await offline.jobs.update_professor_grades(found.professor.id)
+    graded = await app.jobs.update_professor_grades(found.professor.id)
     assert graded.count == 1
-    latest = await offline.professors.report("Ada Fenwright", queens)
+    latest = await app.professors.report("Ada Fenwright", queens)
     assert latest.metadata.fetched_at == clock()

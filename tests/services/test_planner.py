@@ -228,24 +228,24 @@ async def test_travel_between_colleges_is_checked(offline: App) -> None:
     assert clash.class_numbers == ["41005", "63050@BAR01"] and not clash.report.ok
 
 
-async def test_identical_plans_and_checks_are_answered_from_the_cache(offline: App) -> None:
-    first = await plan(offline, required_courses=["CSCI 212", "MATH 151"])  # populates
-    await plan(offline, required_courses=["CSCI 212", "MATH 151"])  # stored, then cached
-    third = await plan(offline, required_courses=["CSCI 212", "MATH 151"])
+async def test_identical_plans_and_checks_are_answered_from_the_cache(app: App) -> None:
+    first = await plan(app, required_courses=["CSCI 212", "MATH 151"])  # populates
+    await plan(app, required_courses=["CSCI 212", "MATH 151"])  # stored, then cached
+    third = await plan(app, required_courses=["CSCI 212", "MATH 151"])
     assert first.metadata.source != "cache"
     assert third.metadata.source == "cache"
     assert third.result.schedules == first.result.schedules
     numbers = first.result.schedules[0].class_numbers
-    await offline.planner.check(TERM, QUEENS, numbers)
-    again = await offline.planner.check(TERM, QUEENS, numbers)
+    await app.planner.check(TERM, QUEENS, numbers)
+    again = await app.planner.check(TERM, QUEENS, numbers)
     assert again.metadata.source == "cache"
-    await offline.cache.invalidate(TERM.name, QUEENS.code)  # a new snapshot committed
-    fresh = await offline.planner.check(TERM, QUEENS, numbers)
+    await app.cache.invalidate(TERM.name, QUEENS.code)  # a new snapshot committed
+    fresh = await app.planner.check(TERM, QUEENS, numbers)
     assert fresh.metadata.source != "cache"
 
 
-async def test_plans_with_courses_at_other_colleges_are_not_cached(offline: App) -> None:
-    await plan(offline, required_courses=["CSCI 212", "STA 2000@BAR01"])
-    await plan(offline, required_courses=["CSCI 212", "STA 2000@BAR01"])
-    again = await plan(offline, required_courses=["CSCI 212", "STA 2000@BAR01"])
+async def test_plans_with_courses_at_other_colleges_are_not_cached(app: App) -> None:
+    await plan(app, required_courses=["CSCI 212", "STA 2000@BAR01"])
+    await plan(app, required_courses=["CSCI 212", "STA 2000@BAR01"])
+    again = await plan(app, required_courses=["CSCI 212", "STA 2000@BAR01"])
     assert again.metadata.source != "cache"

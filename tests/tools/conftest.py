@@ -39,8 +39,13 @@ def empty_db_url(migrated_db: Path, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def offline_settings(empty_db_url: str) -> Settings:
-    return load_settings(offline=True, database_url=empty_db_url)
+def offline_settings(migrated_db: Path) -> Settings:
+    """Offline settings whose own sample store (DATA_DIR/sample) starts migrated and empty."""
+    settings = load_settings(offline=True)
+    target = settings.state_dir / "schedule.db"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated_db, target)
+    return settings
 
 
 def fixed_clock() -> datetime:

@@ -108,7 +108,7 @@ async def test_admin_sync_contract(admin_client: Client[Any], offline_settings: 
         regex=r"^rate limited: too many admin syncs this hour; retry after \d+ s$"
     )
 
-    audit_path = offline_settings.data_dir / "admin-audit.jsonl"
+    audit_path = offline_settings.state_dir / "admin-audit.jsonl"
     entries = [json.loads(line) for line in audit_path.read_text().splitlines()]
     first_entry = entries[0]
     assert first_entry == {
@@ -138,7 +138,7 @@ async def test_admin_clear_cache(admin_client: Client[Any], offline_settings: Se
     health = await admin_client.read_resource("schedule://health")
     assert json.loads(health[0].text)["cache"]["entries"] == 0  # type: ignore[union-attr]
 
-    audit_path = offline_settings.data_dir / "admin-audit.jsonl"
+    audit_path = offline_settings.state_dir / "admin-audit.jsonl"
     (entry,) = [json.loads(line) for line in audit_path.read_text().splitlines()]
     assert entry == {
         "at": IsStr,

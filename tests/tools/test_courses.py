@@ -58,13 +58,15 @@ async def test_fetch_course_sections(client: Client[Any]) -> None:
                 "seats": None,
             },
             "metadata": {
-                "source": "snapshot",
+                "source": "sample",
                 "fetched_at": FETCHED_AT,
                 "is_fresh": True,
                 "stale_reason": None,
                 "auto_populated": True,
                 "count": 10,
-                "warnings": [],
+                "warnings": [
+                    "sample data: made-up sections and ratings for trying schedule-mcp offline; not real CUNY classes"
+                ],
             },
         }
     )
@@ -135,13 +137,15 @@ async def test_search_courses(client: Client[Any]) -> None:
                 },
             ],
             "metadata": {
-                "source": "snapshot",
+                "source": "sample",
                 "fetched_at": FETCHED_AT,
                 "is_fresh": True,
                 "stale_reason": None,
                 "auto_populated": True,
                 "count": 2,
-                "warnings": [],
+                "warnings": [
+                    "sample data: made-up sections and ratings for trying schedule-mcp offline; not real CUNY classes"
+                ],
             },
         }
     )

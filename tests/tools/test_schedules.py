@@ -45,8 +45,8 @@ async def test_generate_optimized_schedule(client: Client[Any]) -> None:
             },
             {
                 "rank": 2,
-                "class_numbers": ["41200", "41398", "41636"],
-                "instructors": ["Vera Wrenmoor", "Miles Fenwright", "Ada Quillstead"],
+                "class_numbers": ["41200", "41315", "41636"],
+                "instructors": ["Vera Wrenmoor", "Farrah Halvwood", "Ada Quillstead"],
                 "days_on_campus": [4],
                 "weekly_travel_minutes": 0,
                 "reason": "#2 (score N, N below #1): weaker on professor quality (N vs N)",
@@ -58,17 +58,43 @@ async def test_generate_optimized_schedule(client: Client[Any]) -> None:
             "term": "2026 Fall",
             "colleges": {"CSCI 212": "QNS01", "MATH 151": "QNS01", "ENGL 110": "QNS01"},
             "metadata": {
-                "source": "snapshot",
+                "source": "sample",
                 "fetched_at": FETCHED_AT,
                 "is_fresh": True,
                 "stale_reason": None,
                 "auto_populated": True,
                 "count": 2,
-                "warnings": ["no usable ratings for Greta Wexmore; they count as unrated"],
+                "warnings": [
+                    "sample data: made-up sections and ratings for trying schedule-mcp offline; not real CUNY classes",
+                    "no usable ratings for Greta Wexmore; they count as unrated",
+                ],
             },
         }
     )
     assert schedules[0]["score"] >= schedules[1]["score"]
+
+
+async def test_plans_show_the_grade_get_professor_grade_gives(client: Client[Any]) -> None:
+    """Every instructor of every planned section: the same letter and the same score."""
+    result = await client.call_tool(
+        "generate_optimized_schedule", {**FALL, "required_courses": THREE, "max_schedules": 3}
+    )
+    data = result.structured_content
+    assert data is not None
+    sections = [s for schedule in data["result"]["schedules"] for s in schedule["sections"]]
+    graded = 0
+    for section in sections:
+        asked = await client.call_tool(
+            "get_professor_grade", {"professor_name": section["instructor"], "university": "QNS01"}
+        )
+        assert asked.structured_content is not None
+        grade = asked.structured_content["grade"]
+        if grade is None:
+            assert (section["grade"], section["rating"]) == (None, None), section
+            continue
+        graded += 1
+        assert (section["grade"], section["rating"]) == (grade["letter"], grade["score"]), section
+    assert graded >= len(THREE)  # most of the plan's instructors are rated
 
 
 async def test_generate_with_constraints(client: Client[Any]) -> None:
@@ -209,8 +235,8 @@ async def test_tba_sections_do_not_fit_a_time_window_unsaid(client: Client[Any])
 
 
 async def test_unrated_instructors_under_a_minimum_are_named(client: Client[Any]) -> None:
-    """ "Only professors rated 3.5 or better, CSCI 212 and MATH 151." """
-    ask = {**FALL, "required_courses": ["CSCI 212", "MATH 151"], "min_professor_rating": 3.5}
+    """ "Only professors rated 4 or better, CSCI 212 and MATH 151." """
+    ask = {**FALL, "required_courses": ["CSCI 212", "MATH 151"], "min_professor_rating": 4.0}
     data = (await client.call_tool("generate_optimized_schedule", ask)).structured_content
     assert data is not None
     relied = 0
@@ -220,7 +246,7 @@ async def test_unrated_instructors_under_a_minimum_are_named(client: Client[Any]
         assert sorted(cautions) == sorted(s["class_number"] for s in unrated)
         for section in unrated:
             message = cautions[section["class_number"]]["message"]
-            assert "min_professor_rating 3.5" in message and "unrated='exclude'" in message
+            assert "min_professor_rating 4" in message and "unrated='exclude'" in message
             if section["instructor"] == "Staff":
                 assert "no instructor is named yet (Staff)" in message
         relied += len(unrated)

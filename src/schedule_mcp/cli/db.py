@@ -33,7 +33,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     configure_command_logging(args, settings)
     url = settings.resolved_database_url
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
     if args.db_command == "upgrade":
         migrate.upgrade(url, args.revision)
         print(f"upgraded to {migrate.current(url)}")

@@ -16,9 +16,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from schedule_mcp.cli.hints import for_cli
-from schedule_mcp.domain.freshness import AnswerMetadata
+from schedule_mcp.domain.freshness import AnswerMetadata, DataSource
+from schedule_mcp.domain.grading import DEFAULT_POLICY
 from schedule_mcp.domain.meetings import Weekday, format_clock
-from schedule_mcp.domain.models import Course, InstructionMode
+from schedule_mcp.domain.models import Course, GradeLetter, InstructionMode
 from schedule_mcp.scheduling.problem import NO_TIMES
 from schedule_mcp.scheduling.results import Schedule, ScheduledSection
 from schedule_mcp.services.answer_cache import CacheStats
@@ -99,9 +100,14 @@ def _off_grid(sections: Sequence[ScheduledSection]) -> list[str]:
     return lines
 
 
+SAMPLE_HEADER = "Made-up sample data (offline mode): not real CUNY classes or ratings."
+
+
 def print_plan(console: Console, plan: PlanAnswer, college: str) -> None:
     """The best schedule (grid, sections, travel, cart numbers), alternatives and data age."""
     result = plan.result
+    if plan.metadata.source is DataSource.SAMPLE:
+        console.print(SAMPLE_HEADER)
     if not result.schedules:
         console.print(f"No schedule fits at {college} in {plan.term}.")
         if result.diagnosis:
@@ -117,6 +123,10 @@ def print_plan(console: Console, plan: PlanAnswer, college: str) -> None:
     console.print(sections_table(best.sections, console.width))
     for caution in best.cautions:
         console.print(f"caution: {caution.message}")
+    if any(s.grade is GradeLetter.INSUFFICIENT for s in best.sections):
+        console.print(
+            f"grade ?: fewer than {DEFAULT_POLICY.min_ratings_for_letter} ratings, no letter"
+        )
     for day in best.travel:
         if day.transfers:
             trips = ", ".join(
@@ -135,7 +145,10 @@ def print_plan(console: Console, plan: PlanAnswer, college: str) -> None:
 
 
 def sections_table(sections: Sequence[ScheduledSection], width: int) -> Table:
-    """Class number, course, section, instructor, rating, status and meetings per row.
+    """Class number, course, section, instructor, grade, status and meetings per row.
+
+    The grade is the instructor's letter and score exactly as get_professor_grade gives them
+    ("B 3.8"; "?" when there are too few ratings for a letter, "-" when unrated).
 
     The identifying columns never wrap; names and meetings wrap at spaces (folding only a
     word wider than its column), so nothing is cropped. Below `COMPACT_BELOW` columns the
@@ -148,7 +161,7 @@ def sections_table(sections: Sequence[ScheduledSection], width: int) -> Table:
     if not compact:
         table.add_column("section", no_wrap=True)
     table.add_column("instructor", overflow="fold")
-    table.add_column("rating", no_wrap=True)
+    table.add_column("grade", no_wrap=True)
     table.add_column("status", no_wrap=True)
     table.add_column("when / where", overflow="fold")
     for section in sections:
@@ -159,12 +172,11 @@ def sections_table(sections: Sequence[ScheduledSection], width: int) -> Table:
         )
         part = f"{section.section} {section.component}"
         course = [f"{section.course}\n{part}"] if compact else [section.course, part]
-        rating = f"{section.rating:.1f}" if section.rating is not None else "-"
         table.add_row(
             section.class_number,
             *course,
             section.instructor,
-            rating,
+            grade_cell(section),
             section.status.value,
             when or _no_meetings(section),
         )
@@ -175,6 +187,14 @@ def _no_meetings(section: ScheduledSection) -> str:
     if section.mode is InstructionMode.ONLINE_ASYNCHRONOUS:
         return "online, asynchronous"
     return "no times listed"
+
+
+def grade_cell(section: ScheduledSection) -> str:
+    """ "B 3.8", "? 3.6" (no letter yet) or "-" (unrated)."""
+    if section.rating is None:
+        return "-"
+    letter = "?" if section.grade in (None, GradeLetter.INSUFFICIENT) else str(section.grade)
+    return f"{letter} {section.rating:.1f}"
 
 
 def print_data_line(console: Console, meta: AnswerMetadata) -> None:

@@ -53,7 +53,14 @@ class DataSource(StrEnum):
     CACHE = "cache"  # the answer cache: the same question answered moments ago
     DATABASE = "database"  # the local store, no upstream request
     UPSTREAM = "upstream"  # fetched from CUNY Global Search or RateMyProfessors just now
-    SNAPSHOT = "snapshot"  # the bundled sample world (offline mode)
+    SAMPLE = "sample"  # offline mode: the bundled, made-up sample world (its own store/cache)
+
+
+SAMPLE_WARNING = (
+    "sample data: made-up sections and ratings for trying schedule-mcp offline; "
+    "not real CUNY classes"
+)
+"""Said once by every answer built from the sample world (offline mode)."""
 
 
 class StaleReason(StrEnum):

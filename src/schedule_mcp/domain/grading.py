@@ -1,20 +1,28 @@
-"""Professor grade: recency-weighted RMP quality shrunk toward a peer mean, with an interval.
+"""Professor grade: recency-weighted RMP quality shrunk toward a fixed prior, with an interval.
 
-The model (pure and deterministic; the caller injects `as_of`):
+The model (pure and deterministic; the caller injects `as_of`, see `grading_day`). A grade
+is a function of one professor's own ratings and the fixed constants below, never of what
+else is stored: the same ratings give the same grade in every process, on every database.
 
 * Each rating i gets a recency weight w_i = 0.5 ** (age_days / half_life_days), age taken
-  at `as_of` (future-dated ratings weigh 1). Weights act as fractional pseudo-observations.
+  at `as_of` (future-dated ratings weigh 1; half-life 3 years). Weights act as fractional
+  pseudo-observations.
 * Quality is the normal-normal posterior mean
-  ``(k * prior_mean + sum(w_i * q_i)) / (k + sum(w_i))``. The prior strength k (default 5
-  pseudo-ratings) is the empirical-Bayes ratio sigma^2 / tau^2 with a within-professor
+  ``(k * prior_mean + sum(w_i * q_i)) / (k + sum(w_i))`` with fixed constants:
+  prior_mean = 3.7, the RateMyProfessors-wide average overall quality (published site-wide
+  figures put it at about 3.7-3.8 of 5; the lower end, so few ratings never flatter), and
+  k = 5 pseudo-ratings, the empirical-Bayes ratio sigma^2 / tau^2 with a within-professor
   rating SD sigma ~ 1.5 and a between-professor SD of true quality tau ~ 0.67 on RMP.
+  There is no per-department prior: no published per-department table backs one.
 * The rating-level variance is the weighted sample variance shrunk toward sigma^2 with the
   same k; the posterior SD is sqrt(variance / (k + sum(w_i))). The interval is the central
   normal interval (90 % by default) clipped to the 1-5 scale.
+* Letters from the score: A >= 4.25, B >= 3.75, C >= 3.0, D >= 2.25, else F. A letter needs
+  at least `min_ratings_for_letter` (5) ratings; otherwise "insufficient data". A grade is
+  `low_confidence` when it has no letter or its interval is wider than 1.0 point.
 * Difficulty and would-take-again are reported, never folded into quality.
 * Review sentiment (VADER compound, -1..1) is a separate signal with its own count; when it
   cannot be computed the grade says so (None plus a note), never a silent neutral value.
-* A letter needs at least `min_ratings_for_letter` ratings; otherwise "insufficient data".
 """
 
 from __future__ import annotations
@@ -49,11 +57,11 @@ class SentimentUnavailableError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Prior:
-    """Where quality is shrunk to: a peer mean (department or college) and its strength k."""
+    """Where quality is shrunk to: a fixed mean and its strength k (module docstring)."""
 
     mean: float = 3.7
     strength: float = 5.0
-    source: str = "default"
+    source: str = "rmp_wide"
 
     def __post_init__(self) -> None:
         if not 1.0 <= self.mean <= 5.0:
@@ -90,14 +98,6 @@ class GradingPolicy:
 
 
 DEFAULT_POLICY = GradingPolicy()
-
-
-@dataclass(frozen=True, slots=True)
-class SchedulerScore:
-    """What the optimiser consumes: shrunk quality (1-5) and how much to trust it (0-1)."""
-
-    quality: float
-    confidence: float
 
 
 # --- recency ---------------------------------------------------------------------------
@@ -291,6 +291,16 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def grading_day(moment: datetime) -> datetime:
+    """The start of `moment`'s UTC day: rating ages are counted from there.
+
+    A grade is then the same all day, in every process (a plan and get_professor_grade
+    asked minutes apart give the same letter and score).
+    """
+    day = _aware(moment).astimezone(UTC)
+    return day.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def grade_professor(
     professor: Professor,
     ratings: Sequence[Rating] = (),
@@ -303,36 +313,57 @@ def grade_professor(
 ) -> ProfessorGrade:
     """Grade a professor from individual ratings, or from RMP aggregates when there are none.
 
-    `courses`: CUNY codes to report course-specific figures for (RMP class labels are matched
-    with `match_course`); empty means group by the RMP label itself. `scorer`: sentiment
-    function, default VADER. When RMP reports more ratings than were fetched, the unfetched
-    ones are counted at the professor's RMP average with the oldest fetched rating's weight.
+    A function of this professor's own figures, `as_of` and fixed constants only (`prior`,
+    `policy`): nothing else stored moves it. `courses`: CUNY codes to report course-specific
+    figures for (RMP class labels are matched with `match_course`); empty means group by the
+    RMP label itself. `scorer`: sentiment function, default VADER. When RMP reports more
+    ratings than were fetched, the unfetched ones are counted at the professor's RMP
+    average with the oldest fetched rating's weight.
     """
     notes: list[str] = []
     valid = [r for r in ratings if 1.0 <= r.quality <= 5.0]
     if len(valid) < len(ratings):
         notes.append(f"{len(ratings) - len(valid)} ratings outside 1-5 ignored")
     weights = [recency_weight(r.date, as_of, policy.half_life_days) for r in valid]
-    pairs = [(r.quality, w) for r, w in zip(valid, weights, strict=True)]
-    reported = max(professor.num_ratings, len(valid))
-    aggregates_cover = professor.num_ratings >= len(valid)
+    evidence = _evidence(professor, valid, weights, notes)
+    grade = _described(professor, valid, weights, prior, scorer)
+    if evidence is None:
+        notes.append("no ratings")
+        return grade.model_copy(update={"notes": notes})
+    return _scored(grade, evidence, valid, weights, prior, policy, courses, notes)
 
-    evidence: _Evidence | None = None
-    if pairs:
+
+def _evidence(
+    professor: Professor, valid: Sequence[Rating], weights: Sequence[float], notes: list[str]
+) -> _Evidence | None:
+    """The weighted ratings behind the score: fetched ones, else RMP's aggregates."""
+    if valid:
+        pairs = [(r.quality, w) for r, w in zip(valid, weights, strict=True)]
         weight = sum(weights)
         weighted_sum = sum(q * w for q, w in pairs)
-        unfetched = reported - len(valid)
+        unfetched = max(professor.num_ratings, len(valid)) - len(valid)
         if unfetched > 0 and professor.avg_rating is not None:
             oldest = min(weights)
             weight += unfetched * oldest
             weighted_sum += unfetched * oldest * professor.avg_rating
             notes.append(f"{unfetched} unfetched ratings counted at the RMP average")
-        evidence = _Evidence(weight, weighted_sum, _weighted_variance(pairs))
-    elif professor.avg_rating is not None and professor.num_ratings > 0:
+        return _Evidence(weight, weighted_sum, _weighted_variance(pairs))
+    if professor.avg_rating is not None and professor.num_ratings > 0:
         n = float(professor.num_ratings)
-        evidence = _Evidence(n, n * professor.avg_rating, None)
         notes.append("aggregate-only: no recency weighting, no review text")
+        return _Evidence(n, n * professor.avg_rating, None)
+    return None
 
+
+def _described(
+    professor: Professor,
+    valid: Sequence[Rating],
+    weights: Sequence[float],
+    prior: Prior,
+    scorer: SentimentScorer | None,
+) -> ProfessorGrade:
+    """The grade's descriptive figures (averages, difficulty, sentiment), not yet scored."""
+    aggregates_cover = professor.num_ratings >= len(valid)
     raw_avg = professor.avg_rating if aggregates_cover else None
     difficulty = professor.avg_difficulty if aggregates_cover else None
     take_again = professor.would_take_again_percent if aggregates_cover else None
@@ -344,16 +375,14 @@ def grade_professor(
         known = [r.would_take_again for r in valid if r.would_take_again is not None]
         if take_again is None and known:
             take_again = 100.0 * sum(known) / len(known)
-
     texts = [(r.comment, w) for r, w in zip(valid, weights, strict=True) if _has_text(r.comment)]
     aggregate_only = not valid and professor.avg_rating is not None
     sentiment, sentiment_count, sentiment_note = _sentiment(texts, scorer, aggregate_only)
-
-    grade = ProfessorGrade(
+    return ProfessorGrade(
         professor=professor.name,
         university=professor.university,
         letter=GradeLetter.INSUFFICIENT,
-        num_ratings=reported,
+        num_ratings=max(professor.num_ratings, len(valid)),
         raw_avg_rating=raw_avg,
         avg_difficulty=difficulty,
         would_take_again_percent=take_again,
@@ -363,16 +392,25 @@ def grade_professor(
         prior_mean=prior.mean,
         prior_source=prior.source,
     )
-    if evidence is None:
-        notes.append("no ratings")
-        return grade.model_copy(update={"notes": notes})
 
+
+def _scored(
+    grade: ProfessorGrade,
+    evidence: _Evidence,
+    valid: Sequence[Rating],
+    weights: Sequence[float],
+    prior: Prior,
+    policy: GradingPolicy,
+    courses: Sequence[str],
+    notes: list[str],
+) -> ProfessorGrade:
+    """The score, interval, letter and confidence from the evidence (module docstring)."""
     mean, sd = _posterior(evidence, prior, policy)
     z = NormalDist().inv_cdf(0.5 + policy.interval_level / 2)
     low, high = max(1.0, mean - z * sd), min(5.0, mean + z * sd)
-    letter = _letter(mean, reported, policy)
+    letter = _letter(mean, grade.num_ratings, policy)
     if letter is GradeLetter.INSUFFICIENT:
-        notes.append(f"{reported} ratings: a letter needs {policy.min_ratings_for_letter}")
+        notes.append(f"{grade.num_ratings} ratings: a letter needs {policy.min_ratings_for_letter}")
     course_scores, course_counts, course_difficulty = _course_figures(
         valid, weights, evidence, prior, courses, policy
     )
@@ -405,7 +443,7 @@ def _course_figures(
 
     A course's score is shrunk toward the professor's posterior from the *other* courses'
     ratings (leave-course-out, so no rating is counted twice); with no other ratings that
-    is the peer prior, and a professor rated in one course only gets the overall score.
+    is the prior, and a professor rated in one course only gets the overall score.
     """
     groups: dict[str, list[tuple[Rating, float]]] = {}
     lettered = sorted(
@@ -440,40 +478,3 @@ def _course_figures(
         counts[key] = len(members)
         difficulty[key] = sum(r.difficulty for r, _ in members) / len(members)
     return scores, counts, difficulty
-
-
-def scheduler_score(grade: ProfessorGrade) -> SchedulerScore:
-    """Quality and confidence for the optimiser; an unrated professor is the prior at 0."""
-    if grade.score is None:
-        fallback = grade.prior_mean if grade.prior_mean is not None else DEFAULT_PRIOR.mean
-        return SchedulerScore(quality=fallback, confidence=0.0)
-    return SchedulerScore(quality=grade.score, confidence=grade.confidence)
-
-
-def peer_prior(
-    peers: Iterable[Professor],
-    *,
-    department: str = "",
-    strength: float = DEFAULT_PRIOR.strength,
-    min_ratings: int = 30,
-    fallback: Prior = DEFAULT_PRIOR,
-) -> Prior:
-    """Prior from peers' RMP averages (rating-count weighted): department, else college.
-
-    The department mean is used when its peers hold at least `min_ratings` ratings, the
-    college mean likewise, else `fallback`.
-    """
-    rated = [p for p in peers if p.avg_rating is not None and p.num_ratings > 0]
-    wanted = department.strip().casefold()
-    pools: list[tuple[str, list[Professor]]] = []
-    if wanted:
-        pools.append(
-            ("department", [p for p in rated if p.department.strip().casefold() == wanted])
-        )
-    pools.append(("college", rated))
-    for source, pool in pools:
-        total = sum(p.num_ratings for p in pool)
-        if total >= min_ratings:
-            mean = sum((p.avg_rating or 0.0) * p.num_ratings for p in pool) / total
-            return Prior(mean=min(5.0, max(1.0, mean)), strength=strength, source=source)
-    return fallback

@@ -241,7 +241,9 @@ class ProfessorGrade(BaseModel):
     confidence: float = Field(default=0.0, ge=0, le=1, description="weight of the data, 0-1")
     effective_ratings: float = Field(default=0.0, description="recency-weighted rating count")
     prior_mean: float | None = Field(default=None, description="mean the score is shrunk to")
-    prior_source: str = Field(default="", description="department | college | default")
+    prior_source: str = Field(
+        default="", description="where the prior comes from: rmp_wide (fixed constants)"
+    )
     course_counts: dict[str, int] = Field(default_factory=dict)
     course_difficulty: dict[str, float] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)

@@ -106,6 +106,7 @@ def scheduled_section(choice: Choice, pinned: set[str]) -> ScheduledSection:
         section=s.section,
         instructor=s.instructor,
         rating=s.rating,
+        grade=s.grade,
         status=s.status,
         mode=s.mode,
         meetings=[

@@ -12,12 +12,28 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from schedule_mcp.domain.class_numbers import class_label
-from schedule_mcp.domain.models import InstructionMode, Meeting, Section, SectionStatus
+from schedule_mcp.domain.models import GradeLetter, InstructionMode, Meeting, Section, SectionStatus
 
 NEUTRAL_RATING = 3.0
 NO_TIMES = "no meeting times listed"
 NO_ROOM = "no room listed"
 _UNLISTED_ROOMS = frozenset({"", "TBA", "TBD"})
+
+
+@dataclass(frozen=True, slots=True)
+class InstructorRating:
+    """An instructor's grade as a plan shows it and the optimizer weighs it.
+
+    `score` and `letter` are the grade's own (what get_professor_grade answers); None
+    means unrated. `confidence` (0-1) is how much the optimizer trusts the score.
+    """
+
+    score: float | None = None
+    confidence: float = 0.0
+    letter: GradeLetter | None = None
+
+
+UNRATED = InstructorRating()
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +55,8 @@ class MeetingSpec:
 class SectionSpec:
     """A section as the optimizer sees it.
 
-    `rating` is the grading model score on 1-5 (None = unrated) with `confidence` in 0-1.
+    `rating` is the grading model score on 1-5 (None = unrated) with `confidence` in 0-1,
+    `grade` the instructor's letter.
     `link`: within one course, the chosen sections of all components must share a link
     (None links are compatible with everything). `times_tba`: the listing leaves some
     meeting's days and times open (TBA), so time constraints cannot be checked on it;
@@ -56,6 +73,7 @@ class SectionSpec:
     instructor: str = ""
     rating: float | None = None
     confidence: float = 0.0
+    grade: GradeLetter | None = None
     status: SectionStatus = SectionStatus.OPEN
     seats_available: int | None = None
     capacity: int | None = None
@@ -148,7 +166,7 @@ def section_spec_from_domain(
     section: Section,
     *,
     campus: str,
-    rating: tuple[float | None, float] = (None, 0.0),
+    rating: InstructorRating = UNRATED,
     link: str | None = None,
     home: str = "",
     college: str = "",
@@ -173,8 +191,9 @@ def section_spec_from_domain(
         section=section.section,
         campus=campus,
         instructor=", ".join(section.instructors) or "Staff",
-        rating=rating[0],
-        confidence=rating[1],
+        rating=rating.score,
+        confidence=rating.confidence,
+        grade=rating.letter,
         status=section.status,
         seats_available=seats.available if seats else None,
         capacity=seats.capacity if seats else None,
@@ -210,7 +229,7 @@ def course_from_sections(
     sections: Iterable[Section],
     *,
     campus: str | Mapping[str, str],
-    ratings: Mapping[str, tuple[float | None, float]] | None = None,
+    ratings: Mapping[str, InstructorRating] | None = None,
     links: Mapping[str, str | None] | None = None,
     home: str = "",
     college: str = "",
@@ -218,7 +237,7 @@ def course_from_sections(
     """Build a `CourseSpec` from stored sections of one course.
 
     `campus` is a campus key ("QNS") or a map class number -> campus. `ratings` maps an
-    instructor name to (score 1-5 or None, confidence 0-1). `links` maps class numbers to
+    instructor name to their `InstructorRating` (a section is rated by its first one). `links` maps class numbers to
     explicit link ids; without it, `link_from_section_number` applies when the course has
     more than one component. `college` other than `home`: ids are "63028@BAR01".
     """
@@ -232,9 +251,7 @@ def course_from_sections(
         else:
             link = link_from_section_number(section.section) if multi else None
         names = section.instructors
-        rating: tuple[float | None, float] = (None, 0.0)
-        if ratings and names and names[0] in ratings:
-            rating = ratings[names[0]]
+        rating = ratings.get(names[0], UNRATED) if ratings and names else UNRATED
         specs.append(
             section_spec_from_domain(
                 section, campus=where, rating=rating, link=link, home=home, college=college
@@ -249,7 +266,7 @@ def problem_from_sections(
     campus: str | Mapping[str, str],
     optional: Mapping[str, Iterable[Section]] | None = None,
     num_optional: int = 0,
-    ratings: Mapping[str, tuple[float | None, float]] | None = None,
+    ratings: Mapping[str, InstructorRating] | None = None,
     links: Mapping[str, str | None] | None = None,
     term: str = "",
 ) -> ScheduleProblem:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from schedule_mcp.domain.meetings import Weekday
-from schedule_mcp.domain.models import InstructionMode, SectionStatus
+from schedule_mcp.domain.models import GradeLetter, InstructionMode, SectionStatus
 from schedule_mcp.scheduling.constraints import (
     BlockedTime,
     SeatPolicy,
@@ -122,7 +122,14 @@ class ScheduledSection(BaseModel):
     component: str
     section: str
     instructor: str
-    rating: float | None
+    rating: float | None = Field(
+        description="the instructor's grade score (1-5) exactly as get_professor_grade "
+        "gives it; null when unrated"
+    )
+    grade: GradeLetter | None = Field(
+        default=None,
+        description="the instructor's grade letter exactly as get_professor_grade gives it",
+    )
     status: SectionStatus
     mode: InstructionMode
     meetings: list[MeetingOut]

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from schedule_mcp.config import Settings
 from schedule_mcp.domain.colleges import College
-from schedule_mcp.domain.freshness import AnswerMetadata, DataSource
+from schedule_mcp.domain.freshness import AnswerMetadata
 from schedule_mcp.domain.models import (
     Course,
     Section,
@@ -24,7 +24,7 @@ from schedule_mcp.errors import DataNotFoundError, InputError
 from schedule_mcp.services.answer_cache import AnswerCache, CacheKey
 from schedule_mcp.services.freshness import DataFreshnessService
 from schedule_mcp.services.metrics import Metrics
-from schedule_mcp.services.outcome import DataOutcome, merge_outcomes
+from schedule_mcp.services.outcome import DataOutcome, merge_outcomes, served_from_cache
 from schedule_mcp.services.population import DataPopulationService
 from schedule_mcp.storage.repositories import CourseRepository
 
@@ -94,7 +94,7 @@ class CatalogService:
         if cached is not None:
             answer = CoursesAnswer.model_validate(cached)
             if self.is_still_fresh(answer.metadata):
-                answer.metadata.source = DataSource.CACHE
+                served_from_cache(answer.metadata)
                 return answer
         if auto_populate:
             outcome = await self.population.ensure_course_data(
@@ -205,8 +205,7 @@ class CatalogService:
         if looked.found:
             cached = SearchHits.model_validate(looked.value)
             if self.is_still_fresh(cached.metadata):
-                cached.metadata.source = DataSource.CACHE
-                return cached.courses, cached.metadata
+                return cached.courses, served_from_cache(cached.metadata)
         match = _CODE.match(text)
         outcome: DataOutcome | None = None
         pool: list[Course] = []
@@ -280,11 +279,12 @@ class CatalogService:
     async def _stored_outcome(self, college: College, term: Term) -> DataOutcome:
         """Freshness of everything stored for a college and term, without fetching."""
         snapshots = await self._courses.list_snapshots(college.code, term.code)
+        source = self.population.stored_source
         if not snapshots:
-            return DataOutcome(source=DataSource.DATABASE, fetched_at=None, is_fresh=False)
+            return DataOutcome(source=source, fetched_at=None, is_fresh=False)
         outcomes = [
             DataOutcome(
-                source=DataSource.DATABASE,
+                source=source,
                 fetched_at=info.fetched_at,
                 is_fresh=self._freshness.is_fresh(SyncEntity.COURSES, info.fetched_at),
             )

@@ -1,4 +1,9 @@
-"""What a data request learned about where its data came from and how fresh it is."""
+"""What a data request learned about where its data came from and how fresh it is.
+
+Offline, the services' data is the made-up sample world: its outcomes carry
+`DataSource.SAMPLE` from where they start (stored or fetched), every answer built from
+them says `source: "sample"` (a cached copy too) and carries `SAMPLE_WARNING` once.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from schedule_mcp.domain.freshness import AnswerMetadata, DataSource, StaleReason
+from schedule_mcp.domain.freshness import SAMPLE_WARNING, AnswerMetadata, DataSource, StaleReason
 
 
 @dataclass
@@ -21,7 +26,7 @@ class DataOutcome:
     warnings: list[str] = field(default_factory=list)
 
     def to_metadata(self, count: int, *, source: DataSource | None = None) -> AnswerMetadata:
-        return AnswerMetadata(
+        metadata = AnswerMetadata(
             source=source or self.source,
             fetched_at=self.fetched_at,
             is_fresh=self.is_fresh,
@@ -30,14 +35,40 @@ class DataOutcome:
             count=count,
             warnings=list(dict.fromkeys(self.warnings)),
         )
+        return labelled(metadata)
 
 
 _SOURCE_RANK: dict[DataSource, int] = {
-    DataSource.UPSTREAM: 0,
-    DataSource.SNAPSHOT: 1,
+    DataSource.SAMPLE: 0,  # any sample part makes the whole answer sample data
+    DataSource.UPSTREAM: 1,
     DataSource.DATABASE: 2,
     DataSource.CACHE: 3,
 }
+
+
+def merged_source(sources: Iterable[DataSource]) -> DataSource:
+    """The source of an answer built from several parts: sample, else the least cached."""
+    return min(sources, key=_SOURCE_RANK.__getitem__, default=DataSource.DATABASE)
+
+
+def stored_source(fetch_source: DataSource) -> DataSource:
+    """What stored data is labelled in a world whose fetches are `fetch_source`."""
+    return DataSource.SAMPLE if fetch_source is DataSource.SAMPLE else DataSource.DATABASE
+
+
+def labelled(metadata: AnswerMetadata) -> AnswerMetadata:
+    """Sample answers lead their warnings with `SAMPLE_WARNING`, exactly once."""
+    if metadata.source is DataSource.SAMPLE:
+        others = [w for w in metadata.warnings if w != SAMPLE_WARNING]
+        metadata.warnings = [SAMPLE_WARNING, *others]
+    return metadata
+
+
+def served_from_cache(metadata: AnswerMetadata) -> AnswerMetadata:
+    """A cached answer says `cache`; a sample one stays `sample`."""
+    if metadata.source is not DataSource.SAMPLE:
+        metadata.source = DataSource.CACHE
+    return labelled(metadata)
 
 
 def merge_outcomes(outcomes: Iterable[DataOutcome]) -> DataOutcome:
@@ -48,7 +79,7 @@ def merge_outcomes(outcomes: Iterable[DataOutcome]) -> DataOutcome:
     times = [o.fetched_at for o in items if o.fetched_at is not None]
     reasons = [o.stale_reason for o in items if o.stale_reason]
     return DataOutcome(
-        source=min((o.source for o in items), key=_SOURCE_RANK.__getitem__),
+        source=merged_source(o.source for o in items),
         fetched_at=min(times) if times else None,
         is_fresh=all(o.is_fresh for o in items),
         auto_populated=any(o.auto_populated for o in items),

@@ -20,8 +20,7 @@ from schedule_mcp.config import Settings
 from schedule_mcp.domain.class_numbers import ClassRef
 from schedule_mcp.domain.colleges import College
 from schedule_mcp.domain.freshness import AnswerMetadata, DataSource
-from schedule_mcp.domain.grading import SchedulerScore
-from schedule_mcp.domain.models import Section
+from schedule_mcp.domain.models import ProfessorGrade, Section
 from schedule_mcp.domain.terms import Term
 from schedule_mcp.errors import DataNotFoundError, InputError
 from schedule_mcp.scheduling.conflicts import ConflictReport, check_conflicts
@@ -30,6 +29,7 @@ from schedule_mcp.scheduling.ics import IcsExportError, export_ics
 from schedule_mcp.scheduling.optimizer import UnknownCourseError, generate_schedules
 from schedule_mcp.scheduling.problem import (
     CourseSpec,
+    InstructorRating,
     SectionSpec,
     course_from_sections,
     section_spec_from_domain,
@@ -38,7 +38,7 @@ from schedule_mcp.scheduling.results import ScheduleResult
 from schedule_mcp.scheduling.travel import TravelModel
 from schedule_mcp.services.answer_cache import AnswerCache, CacheKey
 from schedule_mcp.services.catalog import CatalogService
-from schedule_mcp.services.outcome import DataOutcome, merge_outcomes
+from schedule_mcp.services.outcome import DataOutcome, merge_outcomes, served_from_cache
 from schedule_mcp.services.professors import ProfessorService
 from schedule_mcp.services.wish import (
     CourseChoice,
@@ -147,7 +147,7 @@ class PlannerService:
         if looked.found:
             cached = model.model_validate(looked.value)
             if self.catalog.is_still_fresh(cached.metadata):
-                cached.metadata.source = DataSource.CACHE
+                served_from_cache(cached.metadata)
                 return cached
         answer, complete = await compute()
         if answer.metadata.is_fresh and answer.metadata.stale_reason is None and complete:
@@ -263,7 +263,7 @@ class PlannerService:
             known = await self.professors.scores(names, group[0].college, timeout=timeout)
             loaded.warnings += known.warnings
             pending += known.pending
-            ratings = {name: _rating(score) for name, score in known.scores.items()}
+            ratings = {name: _rating(grade) for name, grade in known.grades.items()}
             specs += [
                 course_from_sections(
                     c.code,
@@ -446,5 +446,6 @@ def _calendar(specs: list[SectionSpec], term: Term) -> str:
         ) from exc
 
 
-def _rating(score: SchedulerScore) -> tuple[float | None, float]:
-    return (score.quality if score.confidence > 0 else None, score.confidence)
+def _rating(grade: ProfessorGrade) -> InstructorRating:
+    """The grade as plans show it: its own score and letter (get_professor_grade's)."""
+    return InstructorRating(score=grade.score, confidence=grade.confidence, letter=grade.letter)

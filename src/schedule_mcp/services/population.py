@@ -35,10 +35,7 @@ from schedule_mcp.errors import (
     UpstreamError,
 )
 from schedule_mcp.services.freshness import DataFreshnessService, course_lease_key
-from schedule_mcp.services.outcome import (
-    DataOutcome,
-    merge_outcomes,
-)
+from schedule_mcp.services.outcome import DataOutcome, merge_outcomes, stored_source
 from schedule_mcp.services.singleflight import SingleFlight
 from schedule_mcp.storage.repositories import CourseRepository, Lease, LeaseRepository
 from schedule_mcp.upstream.cuny_pages import SubjectOption, TermOption
@@ -133,7 +130,9 @@ class DataPopulationService:
         self._lease_ttl = timedelta(seconds=lease_ttl)
         self.holder = holder or f"pid-{uuid.uuid4().hex[:12]}"
         self.fetch_source = fetch_source
-        """What fresh fetches report as `source`: "snapshot" for the bundled sample world."""
+        """What fresh fetches report as `source`: "sample" for the bundled sample world."""
+        self.stored_source = stored_source(fetch_source)
+        """What stored data reports as `source`: "database", or "sample" offline."""
         self._monotonic = monotonic
         self._sleep = sleep
         self.flights: SingleFlight[None] = SingleFlight()
@@ -262,11 +261,11 @@ class DataPopulationService:
             key.university, key.term.code, key.subject
         )
         if not force and state is FreshnessState.FRESH:
-            return DataOutcome(source=DataSource.DATABASE, fetched_at=fetched_at, is_fresh=True)
+            return DataOutcome(source=self.stored_source, fetched_at=fetched_at, is_fresh=True)
         if not force and state is FreshnessState.STALE:
             self.refresh_in_background(key)
             return DataOutcome(
-                source=DataSource.DATABASE,
+                source=self.stored_source,
                 fetched_at=fetched_at,
                 is_fresh=False,
                 stale_reason=StaleReason.REFRESHING,
@@ -291,7 +290,7 @@ class DataPopulationService:
                     key, state, fetched_at, StaleReason.UPSTREAM_UNAVAILABLE, exc
                 )
             return DataOutcome(
-                source=DataSource.DATABASE,
+                source=self.stored_source,
                 fetched_at=fetched_at,
                 is_fresh=state is FreshnessState.FRESH,
             )
@@ -333,7 +332,7 @@ class DataPopulationService:
             ) from error
         detail = "refresh failed" if error is not None else "refresh still running"
         return DataOutcome(
-            source=DataSource.DATABASE,
+            source=self.stored_source,
             fetched_at=fetched_at,
             is_fresh=False,
             stale_reason=reason,

@@ -9,7 +9,7 @@ remembered as an alias in the cache. An instructor with no RMP profile is stored
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from schedule_mcp.domain.freshness import DataSource, FreshnessState, StaleReason
@@ -30,9 +30,7 @@ from schedule_mcp.errors import (
 )
 from schedule_mcp.services.answer_cache import AnswerCache, CacheKey
 from schedule_mcp.services.freshness import DataFreshnessService
-from schedule_mcp.services.outcome import (
-    DataOutcome,
-)
+from schedule_mcp.services.outcome import DataOutcome, stored_source
 from schedule_mcp.services.singleflight import SingleFlight
 from schedule_mcp.storage.repositories import ProfessorRepository
 from schedule_mcp.upstream.rmp_parse import RmpSchool, RmpTeacher
@@ -80,7 +78,6 @@ class ProfessorLookup:
     candidates: list[Candidate]
     reason: str
     outcome: DataOutcome
-    peers: list[Professor] = field(default_factory=list)
 
     @property
     def has_profile(self) -> bool:
@@ -105,6 +102,8 @@ class ProfessorLookupService:
     ) -> None:
         self.freshness = freshness
         self.fetch_source = fetch_source
+        self.stored_source = stored_source(fetch_source)
+        """What stored ratings report as `source`: "database", or "sample" offline."""
         self.repository = professors
         """Where professors and reviews are stored (jobs list and refresh through it)."""
         self._rmp = rmp
@@ -137,13 +136,13 @@ class ProfessorLookupService:
                 query,
                 university,
                 stored,
-                DataOutcome(DataSource.DATABASE, stored.last_updated, True),
+                DataOutcome(self.stored_source, stored.last_updated, True),
             )
         key = ("professor", university, " ".join(name_tokens(query)))
         if stored is not None and not force and state is FreshnessState.STALE:
             self._refresh_in_background(key, query, university)
             outcome = DataOutcome(
-                DataSource.DATABASE,
+                self.stored_source,
                 stored.last_updated,
                 False,
                 stale_reason=StaleReason.REFRESHING,
@@ -261,7 +260,7 @@ class ProfessorLookupService:
                 hint="retry later",
             ) from error
         outcome = DataOutcome(
-            DataSource.DATABASE,
+            self.stored_source,
             stored.last_updated,
             False,
             stale_reason=StaleReason.UPSTREAM_UNAVAILABLE
@@ -280,7 +279,7 @@ class ProfessorLookupService:
         """Answer from stored data alone (no fetch), labelled with its freshness."""
         state = self.freshness.classify(SyncEntity.PROFESSORS, professor.last_updated)
         outcome = DataOutcome(
-            DataSource.DATABASE, professor.last_updated, state is FreshnessState.FRESH
+            self.stored_source, professor.last_updated, state is FreshnessState.FRESH
         )
         return await self._answer(query, university, professor, outcome)
 
@@ -315,7 +314,6 @@ class ProfessorLookupService:
             candidates=candidates,
             reason=match.reason if match else "stored match",
             outcome=outcome,
-            peers=await self.repository.list_for_university(university),
         )
 
     async def _ambiguous_answer(self, query: str, university: str) -> ProfessorLookup:
@@ -345,7 +343,7 @@ class ProfessorLookupService:
             False,
             [],
             reason,
-            DataOutcome(DataSource.DATABASE, None, True),
+            DataOutcome(self.stored_source, None, True),
         )
 
     async def wait_idle(self) -> None:

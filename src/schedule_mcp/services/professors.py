@@ -11,13 +11,14 @@ from pydantic import BaseModel, Field
 
 from schedule_mcp.config import Settings
 from schedule_mcp.domain.colleges import College
-from schedule_mcp.domain.freshness import AnswerMetadata, DataSource
-from schedule_mcp.domain.grading import SchedulerScore, grade_professor, peer_prior, scheduler_score
-from schedule_mcp.domain.models import ProfessorGrade, Rating, normalise_course_code
+from schedule_mcp.domain.freshness import AnswerMetadata
+from schedule_mcp.domain.grading import grade_professor, grading_day
+from schedule_mcp.domain.models import Professor, ProfessorGrade, Rating, normalise_course_code
 from schedule_mcp.domain.names import normalise_name
 from schedule_mcp.errors import ScheduleMCPError
 from schedule_mcp.services.answer_cache import AnswerCache, CacheKey
 from schedule_mcp.services.metrics import Metrics
+from schedule_mcp.services.outcome import DataOutcome, labelled, merged_source, served_from_cache
 from schedule_mcp.services.professor_lookup import ProfessorLookup, ProfessorLookupService
 from schedule_mcp.upstream.sanitize import clean_review
 
@@ -29,7 +30,8 @@ MAX_REVIEWS = 5
 class InstructorScores:
     """What the optimizer knows of a plan's instructors."""
 
-    scores: dict[str, SchedulerScore] = field(default_factory=dict)
+    grades: dict[str, ProfessorGrade] = field(default_factory=dict)
+    """The grade get_professor_grade gives each rated instructor (same letter, same score)."""
     pending: list[str] = field(default_factory=list)
     """Instructors whose ratings were still loading at the deadline (answer is partial)."""
     warnings: list[str] = field(default_factory=list)
@@ -131,7 +133,7 @@ class ProfessorService:
         self._metrics.cache_result(cached is not None)
         if cached is not None:
             report = ProfessorReport.model_validate(cached)
-            report.metadata.source = DataSource.CACHE
+            served_from_cache(report.metadata)
             return report
         if auto_populate:
             found = await self.lookup.ensure_professor_data(name, college.code, timeout=timeout)
@@ -169,7 +171,7 @@ class ProfessorService:
         warnings = [w for r in reports for w in r.metadata.warnings]
         warnings += [f"{name}: {message}" for name, message in errors.items()]
         metadata = AnswerMetadata(
-            source=min((r.metadata.source for r in reports), default=DataSource.DATABASE),
+            source=merged_source(r.metadata.source for r in reports),
             fetched_at=min(times) if times else None,
             is_fresh=all(r.metadata.is_fresh for r in reports) and not errors,
             stale_reason=next(
@@ -177,14 +179,14 @@ class ProfessorService:
             ),
             auto_populated=any(r.metadata.auto_populated for r in reports),
             count=len(reports),
-            warnings=warnings,
+            warnings=list(dict.fromkeys(warnings)),
         )
         return Comparison(
             professors=reports,
             errors=errors,
             recommendation=recommendation,
             confidence=confidence,
-            metadata=metadata,
+            metadata=labelled(metadata),
         )
 
     async def scores(
@@ -203,8 +205,8 @@ class ProfessorService:
             elif not task.cancelled() and task.exception() is None:
                 report = task.result()
                 if report.grade is not None:
-                    result.scores[name] = scheduler_score(report.grade)
-        unrated = [n for n in unique if n not in result.scores and n not in result.pending]
+                    result.grades[name] = report.grade
+        unrated = [n for n in unique if n not in result.grades and n not in result.pending]
         if result.pending:
             result.warnings.append(
                 f"ratings for {_names(result.pending)} were still loading and count as unrated; "
@@ -217,8 +219,6 @@ class ProfessorService:
         return result
 
     async def _stored_only(self, name: str, university: str) -> ProfessorLookup:
-        from schedule_mcp.services.outcome import DataOutcome
-
         stored = await self.lookup.stored(name, university)
         if stored is None:
             return ProfessorLookup(
@@ -230,7 +230,7 @@ class ProfessorService:
                 False,
                 [],
                 "not stored; call again with auto_populate=true to look it up",
-                DataOutcome(DataSource.DATABASE, None, False),
+                DataOutcome(self.lookup.stored_source, None, False),
             )
         lookup = await self.lookup.answer_from_store(name, university, stored)
         return lookup
@@ -267,12 +267,10 @@ class ProfessorService:
                 candidates=candidates,
                 metadata=metadata,
             )
-        prior = peer_prior(found.peers, department=professor.department)
         grade = grade_professor(
             professor,
             found.reviews,
-            as_of=self._clock(),
-            prior=prior,
+            as_of=grading_day(self._clock()),
             courses=[course] if course else (),
         )
         if grade.low_confidence:
@@ -287,25 +285,21 @@ class ProfessorService:
             ambiguous=False,
             match_reason=found.reason,
             grade=grade,
-            rmp=RmpFigures(
-                name=professor.name,
-                department=professor.department,
-                avg_rating=professor.avg_rating,
-                avg_difficulty=professor.avg_difficulty,
-                num_ratings=professor.num_ratings,
-                would_take_again_percent=professor.would_take_again_percent,
-                profile_url=(
-                    f"https://www.ratemyprofessors.com/professor/{professor.rmp_legacy_id}"
-                    if professor.rmp_legacy_id
-                    else None
-                ),
-            ),
+            rmp=rmp_figures(professor),
             course_code=course,
             course_score=grade.course_scores.get(course) if course else None,
             reviews=representative_reviews(found.reviews, course),
             candidates=candidates,
             metadata=metadata,
         )
+
+
+def rmp_figures(professor: Professor) -> RmpFigures:
+    """The RateMyProfessors aggregates of a stored profile, with its public page."""
+    legacy = professor.rmp_legacy_id
+    url = f"https://www.ratemyprofessors.com/professor/{legacy}" if legacy else None
+    shared = set(RmpFigures.model_fields) - {"profile_url"}
+    return RmpFigures(**professor.model_dump(include=shared), profile_url=url)
 
 
 def representative_reviews(reviews: Sequence[Rating], course: str = "") -> list[ReviewOut]:

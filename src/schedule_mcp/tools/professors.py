@@ -44,6 +44,12 @@ async def get_professor_grade(
     representative reviews (user-submitted text), and candidates when the name is
     ambiguous.
 
+    Score: the professor's own recency-weighted ratings (half-life 3 years) shrunk toward a
+    fixed prior of 3.7 with the weight of 5 ratings; nothing else stored changes it, and
+    plans show the same letter and score. Letters: A >= 4.25, B >= 3.75, C >= 3.0,
+    D >= 2.25, else F; fewer than 5 ratings gives "insufficient data"; low_confidence when
+    there is no letter or the 90 % interval is wider than 1 point.
+
     Example: professor_name="Ada Fenwright", university="QNS01", course_code="CSCI 212".
     """
 
