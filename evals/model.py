@@ -16,10 +16,13 @@ class Strict(BaseModel):
 
 
 class FaultSpec(Strict):
-    """A transport fault on the fake upstream, injected once `after_call` steps have run."""
+    """A transport or content fault on the fake upstream, injected once `after_call` steps
+    have run. With `content` (a `tests.support.fake_upstream.ContentFault` value) the site
+    the path names answers "200 but wrong" instead (the transport fields are unused)."""
 
     after_call: int = Field(default=0, ge=0, description="inject after this many calls")
     path: str = Field(description='path prefix, e.g. "/CFGlobalSearchTool" or "/graphql"')
+    content: str | None = Field(default=None, description='e.g. "first_course_only"')
     status: int | None = Field(default=None, ge=100, le=599)
     hang: bool = False
     delay_before_headers: float = Field(default=0.0, ge=0, le=30)

@@ -218,8 +218,13 @@ async def perform(session: Session, step: Step, arguments: dict[str, Any]) -> St
 
 
 def _inject(session: Session, spec: FaultSpec) -> None:
+    from tests.support.fake_upstream import ContentFault
     from tests.support.fault_server import Fault
 
+    if spec.content is not None:
+        site = session.fake.rmp if spec.path.startswith("/graphql") else session.fake.cuny
+        site.set_fault(ContentFault(spec.content))
+        return
     session.fake.server.inject(
         spec.path,
         Fault(
@@ -271,6 +276,8 @@ async def _replay(
                     continue
                 if step.clear_faults:
                     session.fake.server.clear_faults()
+                    session.fake.cuny.set_fault(None)
+                    session.fake.rmp.set_fault(None)
                     continue
                 arguments = substitute(step.arguments, saved)
                 began = time.perf_counter()

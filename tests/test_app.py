@@ -23,7 +23,7 @@ async def test_offline_app_is_wired_and_healthy(tmp_path: Path) -> None:
         assert app.planner.catalog is app.catalog and app.jobs.population is app.population
         assert (tmp_path / "data" / "sample" / "schedule.db").exists()  # its own store
         assert not (tmp_path / "data" / "schedule.db").exists()  # the live one is untouched
-        assert app.cache.directory == tmp_path / "data" / "sample" / "cache"
+        assert app.cache.store.directory.parent == tmp_path / "data" / "sample" / "cache"
         generation = await app.cache.generation("2026 Fall", "QNS01")
         outcome = await app.population.ensure_course_data("2026 Fall", "QNS01", "CMSC")
         assert outcome.auto_populated

@@ -22,6 +22,7 @@ from schedule_mcp.domain.freshness import DataSource
 from schedule_mcp.domain.models import SyncEntity
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.services.answer_cache import AnswerCache
+from schedule_mcp.services.budget import data_budget
 from schedule_mcp.services.catalog import CatalogService
 from schedule_mcp.services.freshness import DataFreshnessService
 from schedule_mcp.services.jobs import JobService
@@ -39,7 +40,7 @@ from schedule_mcp.storage.repositories import (
     SyncMetadataRepository,
     system_clock,
 )
-from schedule_mcp.storage.store import Storage
+from schedule_mcp.storage.store import Storage, change_rules
 from schedule_mcp.tools._boundary import ToolRunner
 from schedule_mcp.upstream.client import ResilientClient
 from schedule_mcp.upstream.cuny import CunyClient
@@ -126,7 +127,7 @@ async def open_app(
     if migrate:
         storage = await Storage.open(settings, clock)
     else:
-        storage = Storage.over(Database.from_settings(settings), clock)
+        storage = Storage.over(Database.from_settings(settings), clock, change_rules(settings))
     database = storage.database
     courses, professors_repo = storage.courses, storage.professors
     sync, leases = storage.sync, storage.leases
@@ -158,6 +159,8 @@ async def open_app(
         concurrency=settings.population_concurrency,
         lease_ttl=settings.lease_ttl,
         fetch_source=fetch_source,
+        stored_answer_wait=settings.stored_answer_wait,
+        refresh_timeout=data_budget(settings.tool_timeout),
     )
     professor_lookup = ProfessorLookupService(
         freshness=freshness,
@@ -166,6 +169,8 @@ async def open_app(
         max_ratings=settings.rmp_max_ratings,
         aliases=CachedAliases(cache, ttl=settings.professors_ttl),
         fetch_source=fetch_source,
+        stored_answer_wait=settings.stored_answer_wait,
+        refresh_timeout=data_budget(settings.tool_timeout),
     )
     catalog = CatalogService(
         population=population,

@@ -92,6 +92,25 @@ class Settings(BaseSettings):
         default=180 * DAY, ge=0, description="Stale-if-error window for reviews (s)."
     )
     lease_ttl: int = Field(default=120, gt=0, description="Cross-process sync lease, seconds.")
+    empty_subject_ttl: int = Field(
+        default=300,
+        gt=0,
+        description="An empty result for a subject with nothing stored is trusted this long (s).",
+    )
+
+    # changes that would lose stored data (held until confirmed)
+    snapshot_max_section_loss: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="A course page missing more than this share of the stored sections is held.",
+    )
+    suspect_hold: int = Field(
+        default=HOUR,
+        gt=0,
+        description="Seconds a suspect change (vanished courses, emptied professor) is held "
+        "before a fetch showing it again is accepted.",
+    )
 
     # upstream
     cuny_url: str = Field(
@@ -165,6 +184,13 @@ class Settings(BaseSettings):
         gt=0,
         lt=50,
         description="Seconds a tool may take before answering from stored data (< 50).",
+    )
+    stored_answer_wait: float = Field(
+        default=2.0,
+        gt=0,
+        lt=50,
+        description="Seconds a call waits for the upstream when stored data exists; then it "
+        "answers from the store and the refresh continues in the background.",
     )
     population_concurrency: int = Field(
         default=4, ge=1, description="Upstream keys populated at once per request."

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class ScheduleMCPError(Exception):
     """Base of every error this package raises on purpose."""
@@ -63,12 +65,37 @@ class ParseError(ScheduleMCPError):
         self.snippet = snippet[:500]
 
 
+class CountMismatchError(ParseError):
+    """A results page's count line disagrees with the rows it lists."""
+
+    def __init__(self, message: str, *, page: str, expected: int, found: int, **kwargs: str):
+        super().__init__(message, page=page, **kwargs)
+        self.expected = expected
+        self.found = found
+
+
 class PopulationError(ScheduleMCPError):
     """On-demand population failed; carries the underlying cause."""
 
 
 class SnapshotRejectedError(ScheduleMCPError):
-    """A snapshot failed the validation gate (empty, shrank by half, invalid rows)."""
+    """A snapshot failed the validation gate (invalid rows) or is held (ChangeHeldError)."""
+
+
+class ChangeHeldError(SnapshotRejectedError):
+    """A fetched answer would lose stored data and is held until a later fetch confirms it.
+
+    Nothing changed. `reason` says what looked wrong (no upstream text); `confirm_after`
+    is when a fetch showing the same change is accepted (docs/operations.md).
+    """
+
+    def __init__(
+        self, message: str, *, reason: str, first_seen: datetime, confirm_after: datetime, hint: str
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.reason = reason
+        self.first_seen = first_seen
+        self.confirm_after = confirm_after
 
 
 class StaleTokenError(ScheduleMCPError):

@@ -169,8 +169,9 @@ async def test_empty_subject_is_remembered_but_never_replaces_stored_sections(
     lkg = await _csci212(app)
     assert (lkg.metadata.is_fresh, lkg.metadata.stale_reason) == (
         False,
-        StaleReason.UPSTREAM_UNAVAILABLE,
+        StaleReason.CHANGE_UNCONFIRMED,  # held by the change gate until a later fetch confirms
     )
+    assert "the CUNY page listed none of the 4 stored courses" in lkg.metadata.warnings[0]
     assert [c.code for c in lkg.courses] == ["CSCI 212"]
     assert await app.courses.count_sections("QNS01", 1269, "CMSC") == 48
 

@@ -29,8 +29,9 @@ from schedule_mcp.errors import (
     StaleTokenError,
 )
 from schedule_mcp.sample.world import load_sample_world
+from schedule_mcp.services.course_keys import CourseKey
 from schedule_mcp.services.outcome import DataOutcome, merge_outcomes
-from schedule_mcp.services.population import POLL_INTERVAL, CourseKey, DataPopulationService
+from schedule_mcp.services.population import POLL_INTERVAL, DataPopulationService
 from schedule_mcp.storage.migrate import ensure_schema
 from schedule_mcp.storage.repositories import FencingToken
 from schedule_mcp.upstream.cuny import CunyClient

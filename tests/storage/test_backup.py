@@ -32,7 +32,7 @@ async def test_backup_restores_to_the_same_data(
         assert await course_tables_checksum(restored) == expected
     finally:
         await restored.dispose()
-    assert current(restored_url) == "0001"
+    assert current(restored_url) == "0002"
     assert check(restored_url) == []
 
 

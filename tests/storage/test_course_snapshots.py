@@ -145,7 +145,8 @@ async def test_rows_gone_upstream_are_removed_and_moves_are_followed(
     moved = smaller.courses[1].sections.pop()  # 10019 moves from CSCI 101 to CSCI 100
     smaller.courses[0].sections.append(moved.model_copy(update={"course_code": "CSCI 100"}))
 
-    result = await repository.replace_snapshot(smaller)
+    # force: CSCI 102 vanishing would be held by the change gate (tested below)
+    result = await repository.replace_snapshot(smaller, force=True)
 
     assert await stored(repository) == canonical(smaller.courses)
     assert result.deleted == 10
@@ -198,7 +199,7 @@ async def test_s1_then_s2_equals_s2_alone(database: Database, clock: FakeClock) 
     repository = CourseRepository(database, clock)
     s1, s2 = make_snapshot(300, variant=1), make_snapshot(400, variant=2, first=100)
     await repository.replace_snapshot(s1)
-    await repository.replace_snapshot(s2)
+    await repository.replace_snapshot(s2, force=True)  # CSCI 100-109 go: an accepted change
     assert await stored(repository) == canonical(s2.courses)
 
 
@@ -219,8 +220,11 @@ def with_invalid_section(snapshot: CourseSnapshot, position: int) -> CourseSnaps
 @pytest.mark.parametrize(
     ("make_bad", "reason"),
     [
-        (lambda: make_snapshot(0), "0 sections"),
-        (lambda: make_snapshot(ROWS // 2 - 1), "under half"),
+        (lambda: make_snapshot(0), "listed none of the 100 stored courses"),
+        (
+            lambda: make_snapshot(ROWS // 2 - 1),
+            "CSCI 150, CSCI 151, CSCI 152, CSCI 153 and 46 more vanished",
+        ),
         (lambda: with_invalid_section(make_snapshot(ROWS), 777), "invalid row"),
     ],
     ids=["empty", "shrunk-below-half", "mixed-with-invalid-row"],
@@ -237,10 +241,20 @@ async def test_suspicious_snapshots_are_rejected_whole(
     assert await course_tables_checksum(database) == before
 
 
-async def test_half_the_previous_count_is_still_accepted(repository: CourseRepository) -> None:
-    await repository.replace_snapshot(make_snapshot(ROWS))
-    result = await repository.replace_snapshot(make_snapshot(ROWS // 2))
-    assert result.info.row_count == ROWS // 2
+def without_sections(snapshot: CourseSnapshot, per_course: int) -> CourseSnapshot:
+    """A copy whose every course lost its last `per_course` sections (no course vanishes)."""
+    thinner = snapshot.model_copy(deep=True)
+    for course in thinner.courses:
+        del course.sections[len(course.sections) - per_course :]
+    return thinner
+
+
+async def test_losing_up_to_the_allowed_share_of_sections_is_accepted(
+    repository: CourseRepository,
+) -> None:
+    await repository.replace_snapshot(make_snapshot(100))
+    result = await repository.replace_snapshot(without_sections(make_snapshot(100), 3))
+    assert (result.info.row_count, result.deleted) == (70, 30)  # 30 % is the default limit
 
 
 @pytest.mark.parametrize("rows", [0, 10])
@@ -349,7 +363,7 @@ async def test_failure_at_row_k_leaves_the_previous_snapshot(
         failing_when(database, lambda _index, params: mentions(params, class_number)),
         pytest.raises(OperationalError, match="disk I/O"),
     ):
-        await repository.replace_snapshot(NEXT)
+        await repository.replace_snapshot(NEXT, force=True)  # force: 10 courses go
     assert await course_tables_checksum(database) == previous
 
 
@@ -367,7 +381,7 @@ async def test_failure_at_every_write_statement_leaves_the_previous_snapshot(
     for j in range(100):
         try:
             with failing_when(database, lambda index, _params, j=j: index == j):
-                await repository.replace_snapshot(following)
+                await repository.replace_snapshot(following, force=True)  # 2 courses go
         except OperationalError:
             failed_at.append(j)
             assert await course_tables_checksum(database) == previous, f"statement {j}"

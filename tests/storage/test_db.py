@@ -170,7 +170,7 @@ async def test_a_failed_write_session_rolls_back(database_url: str) -> None:
             ).scalar_one()
     finally:
         await database.dispose()
-    assert version == "0001"
+    assert version == "0002"
 
 
 async def test_from_settings_creates_the_data_directory(

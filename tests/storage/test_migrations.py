@@ -16,7 +16,7 @@ from schedule_mcp.storage import db, migrate
 from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.tables import metadata
 
-HEAD = "0001"
+HEAD = "0002"
 
 
 async def table_names(url: str) -> set[str]:

@@ -25,7 +25,7 @@ async def test_open_migrates_and_shares_the_clock(
         lease = await storage.leases.acquire("k", "me", TTL)
     finally:
         await storage.close()
-    assert migrate.current(database_url) == "0001"
+    assert migrate.current(database_url) == "0002"
     assert result.info.checked_at == clock.now
     assert lease is not None
     assert lease.expires_at == clock.now + TTL

@@ -9,6 +9,7 @@ so the healthy shape has exactly one source (`schedule_mcp.sample.render`).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -38,9 +39,13 @@ class ContentFault(StrEnum):
     EXTRA_COLUMN = "extra_column"
     COUNT_MISMATCH = "count_mismatch"
     NON_UTF8 = "non_utf8"
+    FIRST_COURSE_ONLY = "first_course_only"  # results keep the first course; count line agrees
+    NO_SECTIONS = "no_sections"  # a well-formed results page listing 0 sections
     GRAPHQL_ERRORS = "graphql_errors"
     UNAUTHORIZED = "unauthorized"
     FORBIDDEN = "forbidden"
+    NO_TEACHERS = "no_teachers"  # RMP teacher search finds nobody
+    ZEROED_TEACHER = "zeroed_teacher"  # RMP lists the teacher with 0 ratings, no averages
 
 
 @dataclass
@@ -138,6 +143,7 @@ class FakeCunySite(CunySite):
     """CTPHacks12's claim (§2.2): an operator with empty text matches nothing."""
     fault: FaultSlot = field(default_factory=FaultSlot)
     searches: list[dict[str, list[str]]] = field(default_factory=list)
+    _listing_fault: ContentFault | None = None
 
     def set_fault(self, kind: ContentFault | None, times: int | None = None) -> None:
         self.fault = FaultSlot(kind, times)
@@ -148,7 +154,11 @@ class FakeCunySite(CunySite):
             return html_response(render_maintenance())
         if fault is ContentFault.LOGIN:
             return html_response(render_login())
-        return apply_results_fault(fault, super().respond(request))
+        self._listing_fault = fault
+        try:
+            return apply_results_fault(fault, super().respond(request))
+        finally:
+            self._listing_fault = None
 
     def search(
         self, request: SiteRequest, form: dict[str, list[str]], college: str, term: int
@@ -160,7 +170,12 @@ class FakeCunySite(CunySite):
         start_text = (form.get("meetingStartText") or [""])[0]
         if self.empty_time_filter_matches_nothing and not start_text:
             return []
-        return super().matching(college, term, form)
+        found = super().matching(college, term, form)
+        if self._listing_fault is ContentFault.FIRST_COURSE_ONLY:
+            return found[:1]  # rendered whole: the count line matches the rows
+        if self._listing_fault is ContentFault.NO_SECTIONS:
+            return []
+        return found
 
 
 @dataclass
@@ -170,12 +185,14 @@ class FakeRmpSite(RmpSite):
     require_auth: bool = False
     fault: FaultSlot = field(default_factory=FaultSlot)
     operations: list[str] = field(default_factory=list)
+    _answer_fault: ContentFault | None = None
 
     def set_fault(self, kind: ContentFault | None, times: int | None = None) -> None:
         self.fault = FaultSlot(kind, times)
 
     def respond(self, request: SiteRequest) -> SiteResponse:
         fault = self.fault.take()
+        self._answer_fault = fault
         if fault is ContentFault.UNAUTHORIZED or (
             self.require_auth and request.headers.get("authorization") != RMP_TEST_AUTH
         ):
@@ -190,7 +207,38 @@ class FakeRmpSite(RmpSite):
         operation = operation_of(query)
         if operation is not None:
             self.operations.append(operation)
-        return super().answer(query, variables)
+        response = super().answer(query, variables)
+        if self._answer_fault is ContentFault.NO_TEACHERS and operation == "teachers":
+            return json_response(_without_teachers(json.loads(response.body)))
+        if self._answer_fault is ContentFault.ZEROED_TEACHER and operation != "schools":
+            return json_response(_zeroed(json.loads(response.body)))
+        return response
+
+
+def _without_teachers(payload: Any) -> Any:
+    """A teacher search answer that found nobody (same shape, no edges)."""
+    for root in (payload.get("data") or {}).values():
+        if isinstance(root, dict) and isinstance(root.get("teachers"), dict):
+            root["teachers"].update(edges=[], resultCount=0)
+            root["teachers"]["pageInfo"] = {"hasNextPage": False, "endCursor": None}
+    return payload
+
+
+_ZEROED = {"numRatings": 0, "avgRating": 0, "avgDifficulty": 0, "wouldTakeAgainPercent": -1}
+
+
+def _zeroed(value: Any) -> Any:
+    """Every teacher in an answer with 0 ratings and no averages (and no rating edges)."""
+    if isinstance(value, list):
+        return [_zeroed(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {key: _zeroed(item) for key, item in value.items()}
+    if out.get("__typename") == "Teacher" or ("legacyId" in out and "firstName" in out):
+        out.update({key: zero for key, zero in _ZEROED.items() if key in out})
+        if isinstance(out.get("ratings"), dict):
+            out["ratings"] = {"edges": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+    return out
 
 
 # --------------------------------------------------------------------------- both sites

@@ -44,6 +44,8 @@ class Fault:
     otherwise the handler's response is used and ``headers``/``body`` override its parts.
     ``times`` is how many requests the fault applies to (None = forever). ``hold_until``:
     answer only once the event is set (a slow upstream that a test releases by hand).
+    ``hold``: the request is read, then held unanswered until the event is set (tests assert
+    what happened while the upstream request was still blocked, with no wall-clock timing).
     """
 
     status: int | None = None
@@ -58,6 +60,7 @@ class Fault:
     reset_mid_body: bool = False
     oversize: int | None = None  # stream this many zero bytes, close-delimited (no length)
     times: int | None = None
+    hold: asyncio.Event | None = None
 
 
 class FaultServer:
@@ -77,6 +80,10 @@ class FaultServer:
         self.errors: list[BaseException] = []
         self.in_flight = 0
         self.max_concurrency = 0
+        self.held = 0
+        """Requests currently blocked on a fault's `hold` event."""
+        self.holding = asyncio.Event()
+        """Set once any request is blocked on a `hold` event."""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -245,6 +252,13 @@ class FaultServer:
         if fault is not None and fault.hang:
             await reader.read()  # never answer; return when the client gives up (EOF)
             return
+        if fault is not None and fault.hold is not None:
+            self.held += 1
+            self.holding.set()
+            try:
+                await fault.hold.wait()
+            finally:
+                self.held -= 1
         if fault is not None and fault.delay_before_headers > 0:
             await asyncio.sleep(fault.delay_before_headers)
         if fault is not None and fault.hold_until is not None:

@@ -13,8 +13,10 @@ from dirty_equals import IsStr
 from fastmcp import Client, FastMCP
 
 from schedule_mcp.config import Settings, load_settings
+from schedule_mcp.sample.world import load_sample_world
 from schedule_mcp.server import create_server
 from schedule_mcp.storage import migrate
+from tests.support.fake_upstream import FakeUpstream
 
 MODES = ["auto", "legacy"]
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
@@ -63,6 +65,28 @@ async def client(request: pytest.FixtureRequest, mcp: FastMCP) -> AsyncIterator[
     """One client per protocol era: 2026-07-28 (auto) and the handshake era (legacy)."""
     async with Client(mcp, mode=request.param) as connected:
         yield connected
+
+
+class MovableClock:
+    """The server's wall clock, moved by hand (tests over the loopback fake upstream)."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeUpstream]:
+    """Both upstream sites over loopback, serving the sample world."""
+    async with FakeUpstream(load_sample_world()) as upstream:
+        yield upstream
 
 
 def first(items: list[dict[str, Any]], **match: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,32 +11,12 @@ from fastmcp import Client
 from inline_snapshot import snapshot
 
 from schedule_mcp.config import Settings
-from schedule_mcp.sample.world import load_sample_world
 from schedule_mcp.server import create_server
 from tests.support.fake_upstream import FakeUpstream
 from tests.support.fault_server import Fault
-from tests.tools.conftest import FALL, NOW, error_text
+from tests.tools.conftest import FALL, MovableClock, error_text
 
 THREE = ["CSCI 212", "MATH 151", "ENGL 110"]
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeUpstream]:
-    async with FakeUpstream(load_sample_world()) as upstream:
-        yield upstream
-
-
-@pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
 
 
 @pytest.fixture

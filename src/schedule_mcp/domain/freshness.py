@@ -69,6 +69,8 @@ class StaleReason(StrEnum):
     REFRESHING = "refreshing"  # stale data served while one background refresh runs
     UPSTREAM_UNAVAILABLE = "upstream_unavailable"  # the refresh failed: last-known-good
     REFRESH_PENDING = "refresh_in_progress"  # another caller's refresh did not finish in time
+    CHANGE_UNCONFIRMED = "change_unconfirmed"  # the upstream's answer would lose stored data:
+    # held until a later fetch shows the same change; the stored data is served meanwhile
 
 
 class AnswerMetadata(BaseModel):

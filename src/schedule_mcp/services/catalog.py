@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from schedule_mcp.config import Settings
 from schedule_mcp.domain.colleges import College
-from schedule_mcp.domain.freshness import AnswerMetadata
+from schedule_mcp.domain.freshness import AnswerMetadata, FreshnessState
 from schedule_mcp.domain.models import (
     Course,
     Section,
@@ -286,7 +286,7 @@ class CatalogService:
             DataOutcome(
                 source=source,
                 fetched_at=info.fetched_at,
-                is_fresh=self._freshness.is_fresh(SyncEntity.COURSES, info.fetched_at),
+                is_fresh=self._freshness.snapshot_state(info) is FreshnessState.FRESH,
             )
             for info in snapshots
         ]

@@ -13,6 +13,7 @@ from schedule_mcp.storage.repositories import (
     CourseRepository,
     LeaseRepository,
     ProfessorRepository,
+    SnapshotInfo,
     SyncMetadataRepository,
 )
 
@@ -52,6 +53,8 @@ class DataFreshnessService:
     ) -> None:
         self.policies = policies_from(settings)
         self.lease_ttl = timedelta(seconds=settings.lease_ttl)
+        self.empty_ttl = settings.empty_subject_ttl
+        """Seconds an empty result for a subject with nothing stored is trusted."""
         self._sync = sync
         self._courses = courses
         self._professors = professors
@@ -69,13 +72,23 @@ class DataFreshnessService:
     def is_fresh(self, entity: SyncEntity, fetched_at: datetime | None) -> bool:
         return self.classify(entity, fetched_at) is FreshnessState.FRESH
 
+    def snapshot_state(self, info: SnapshotInfo | None) -> FreshnessState:
+        """Freshness of a stored course snapshot.
+
+        An empty one (a subject that listed no sections when nothing was stored) is fresh
+        for `empty_ttl` seconds only and then missing: it is never last-known-good data.
+        """
+        if info is not None and info.row_count == 0:
+            age = (self._clock() - info.fetched_at).total_seconds()
+            return FreshnessState.FRESH if age < self.empty_ttl else FreshnessState.MISSING
+        return self.classify(SyncEntity.COURSES, info.fetched_at if info else None)
+
     async def course_state(
         self, university: str, term_code: int, subject: str
     ) -> tuple[FreshnessState, datetime | None]:
         """Freshness of one stored (university, term, subject) snapshot and its fetch time."""
         info = await self._courses.snapshot_info(university, term_code, subject)
-        fetched_at = info.fetched_at if info else None
-        return self.classify(SyncEntity.COURSES, fetched_at), fetched_at
+        return self.snapshot_state(info), info.fetched_at if info else None
 
     async def is_course_data_fresh(self, semester: str, university: str) -> bool:
         """True when the last successful course sync of (semester, university) is within TTL."""

@@ -1,11 +1,13 @@
 """DataPopulationService: fetch what a question needs, once, and never lose what we had.
 
-Per stored key (a course subject of one college and term, or one professor):
-fresh -> serve; stale inside the SWR window -> serve now and refresh once in the
-background; missing or older -> fetch (bounded by the caller's deadline) and otherwise
-fall back to last-known-good data with a warning. One fetch per key runs at a time: in
-process through SingleFlight, across processes through a lease row whose fencing token
-the snapshot write checks.
+Per stored key (a course subject of one college and term): fresh -> serve; stale inside
+the SWR window -> serve now and refresh once in the background; older -> fetch, but when
+usable data is stored wait at most `stored_answer_wait` (2 s) before answering from it (the
+fetch continues under its own deadline); missing -> fetch, bounded by the caller's deadline.
+A fetch that would lose stored courses or sections is held by the change gate: the stored
+data is served with the reason, and no fetch is made until the hold ends. One fetch per key
+runs at a time: in process through SingleFlight, across processes through a lease row whose
+fencing token the snapshot write checks.
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from schedule_mcp.domain.colleges import College, find_college
 from schedule_mcp.domain.freshness import DataSource, FreshnessState, StaleReason
-from schedule_mcp.domain.models import CourseSnapshot, SyncEntity, SyncStatus, normalise_course_code
+from schedule_mcp.domain.models import SyncEntity, SyncStatus, normalise_course_code
 from schedule_mcp.domain.terms import Term, parse_term
 from schedule_mcp.errors import (
+    ChangeHeldError,
     DataStaleError,
     InputError,
     ParseError,
@@ -34,73 +35,29 @@ from schedule_mcp.errors import (
     StaleTokenError,
     UpstreamError,
 )
-from schedule_mcp.services.freshness import DataFreshnessService, course_lease_key
+from schedule_mcp.services.budget import Deadline, refresh_deadline
+from schedule_mcp.services.course_keys import CourseKey, CourseSource, SnapshotListener
+from schedule_mcp.services.freshness import DataFreshnessService
 from schedule_mcp.services.outcome import DataOutcome, merge_outcomes, stored_source
 from schedule_mcp.services.singleflight import SingleFlight
-from schedule_mcp.storage.repositories import CourseRepository, Lease, LeaseRepository
-from schedule_mcp.upstream.cuny_pages import SubjectOption, TermOption
+from schedule_mcp.services.stored_answers import (
+    empty_result_warning,
+    held_outcome,
+    refresh_problem,
+    stamp,
+)
+from schedule_mcp.storage.repositories import (
+    CourseRepository,
+    Lease,
+    LeaseRepository,
+    SnapshotInfo,
+    SnapshotResult,
+)
 
 log = logging.getLogger(__name__)
 POLL_INTERVAL = 0.25
 TAKEOVER_ATTEMPTS = 3
 """How many lapsed leases of other processes a fetch takes over before giving up."""
-
-
-class CourseSource(Protocol):
-    """The upstream side population needs for courses (CunyClient satisfies it)."""
-
-    async def fetch_subject(
-        self,
-        college: str,
-        term: Term | int,
-        subject: str,
-        *,
-        open_only: bool = False,
-        deadline: float | None = None,
-    ) -> CourseSnapshot: ...
-
-    async def subjects_for_prefix(
-        self, college: str, term: Term | int, prefix: str, *, deadline: float | None = None
-    ) -> list[str]: ...
-
-    async def list_subjects(
-        self, college: str, term: Term | int, *, deadline: float | None = None
-    ) -> Sequence[SubjectOption]: ...
-
-    async def list_terms(self) -> Sequence[TermOption]: ...
-
-
-class SnapshotListener(Protocol):
-    """Told when a new snapshot of (term, university) commits (the cache invalidates)."""
-
-    def __call__(self, term: Term, university: str) -> Awaitable[None]: ...
-
-
-@dataclass(frozen=True)
-class CourseKey:
-    """One upstream search: a subject of a college in a term."""
-
-    university: str
-    term: Term
-    subject: str
-
-    @property
-    def lease_key(self) -> str:
-        return course_lease_key(self.university, self.term.code, self.subject)
-
-    def __str__(self) -> str:
-        return f"{self.subject} at {self.university} in {self.term}"
-
-
-class Deadline:
-    """A caller's time budget on a monotonic clock."""
-
-    def __init__(self, seconds: float | None, monotonic: Callable[[], float] = time.monotonic):
-        self._monotonic = monotonic
-        self.at = None if seconds is None else monotonic() + seconds
-
-    def remaining(self) -> float | None:
-        return None if self.at is None else max(0.0, self.at - self._monotonic())
 
 
 class DataPopulationService:
@@ -118,6 +75,8 @@ class DataPopulationService:
         lease_ttl: float = 120.0,
         holder: str | None = None,
         fetch_source: DataSource = DataSource.UPSTREAM,
+        stored_answer_wait: float = 2.0,
+        refresh_timeout: float | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -130,9 +89,13 @@ class DataPopulationService:
         self._lease_ttl = timedelta(seconds=lease_ttl)
         self.holder = holder or f"pid-{uuid.uuid4().hex[:12]}"
         self.fetch_source = fetch_source
-        """What fresh fetches report as `source`: "sample" for the bundled sample world."""
         self.stored_source = stored_source(fetch_source)
         """What stored data reports as `source`: "database", or "sample" offline."""
+        """What fresh fetches report as `source`: "sample" for the bundled sample world."""
+        self.stored_answer_wait = stored_answer_wait
+        """Seconds a caller with a deadline waits for a refresh when stored data exists."""
+        self.refresh_timeout = refresh_timeout
+        """Each fetch's own deadline (s), whoever waits for it; None: the HTTP limits only."""
         self._monotonic = monotonic
         self._sleep = sleep
         self.flights: SingleFlight[None] = SingleFlight()
@@ -257,12 +220,45 @@ class DataPopulationService:
     async def _ensure_key(
         self, key: CourseKey, force: bool, wait: bool, deadline: Deadline
     ) -> DataOutcome:
-        state, fetched_at = await self.freshness.course_state(
-            key.university, key.term.code, key.subject
-        )
-        if not force and state is FreshnessState.FRESH:
-            return DataOutcome(source=self.stored_source, fetched_at=fetched_at, is_fresh=True)
-        if not force and state is FreshnessState.STALE:
+        info = await self._courses.snapshot_info(key.university, key.term.code, key.subject)
+        state = self.freshness.snapshot_state(info)
+        fetched_at = info.fetched_at if info else None
+        if not force:
+            early = await self._answer_without_fetch(key, state, info)
+            if early is not None:
+                return early
+        if not wait:
+            self.refresh_in_background(key, force=force)
+            return self._last_known_good(key, state, fetched_at, None)
+        try:
+            await self.flights.run(
+                key,
+                lambda: self._fetch_and_store(key, force),
+                timeout=self._patience(state, deadline),
+            )
+        except TimeoutError:
+            return self._last_known_good(key, state, fetched_at, None)
+        except StaleTokenError as exc:
+            return await self._after_takeover(key, exc)
+        except (UpstreamError, ParseError, PopulationError, SnapshotRejectedError) as exc:
+            return self._last_known_good(key, state, fetched_at, exc)
+        return await self._outcome_after_fetch(key)
+
+    async def _answer_without_fetch(
+        self, key: CourseKey, state: FreshnessState, info: SnapshotInfo | None
+    ) -> DataOutcome | None:
+        """The answer when no waited-for fetch is due: fresh data, a held change, or SWR."""
+        fetched_at = info.fetched_at if info else None
+        if state is FreshnessState.FRESH:
+            outcome = DataOutcome(source=self.stored_source, fetched_at=fetched_at, is_fresh=True)
+            return self._label_empty(key, info, outcome)
+        if state in (FreshnessState.STALE, FreshnessState.EXPIRED):
+            held = await self._courses.held_change(key.university, key.term.code, key.subject)
+            if held is not None and held.holding(self.freshness.now(), self._courses.rules):
+                # No fetch during the hold: only one after it can confirm the change.
+                confirm = held.confirm_after(self._courses.rules)
+                return held_outcome(str(key), fetched_at, held.reason, confirm)
+        if state is FreshnessState.STALE:
             self.refresh_in_background(key)
             return DataOutcome(
                 source=self.stored_source,
@@ -271,49 +267,60 @@ class DataPopulationService:
                 stale_reason=StaleReason.REFRESHING,
                 warnings=[f"{key}: data is older than its fresh TTL; a refresh is running"],
             )
-        if not wait:
-            self.refresh_in_background(key, force=force)
-            return self._last_known_good(key, state, fetched_at, StaleReason.REFRESH_PENDING, None)
-        try:
-            await self.flights.run(
-                key, lambda: self._fetch_and_store(key, force), timeout=deadline.remaining()
-            )
-        except TimeoutError:
-            return self._last_known_good(key, state, fetched_at, StaleReason.REFRESH_PENDING, None)
-        except StaleTokenError as exc:
-            # Our lease lapsed and another process took the key over: its snapshot wins.
-            state, fetched_at = await self.freshness.course_state(
-                key.university, key.term.code, key.subject
-            )
-            if state is FreshnessState.MISSING:
-                return self._last_known_good(
-                    key, state, fetched_at, StaleReason.UPSTREAM_UNAVAILABLE, exc
-                )
-            return DataOutcome(
-                source=self.stored_source,
-                fetched_at=fetched_at,
-                is_fresh=state is FreshnessState.FRESH,
-            )
-        except (UpstreamError, ParseError, PopulationError, SnapshotRejectedError) as exc:
-            return self._last_known_good(
-                key, state, fetched_at, StaleReason.UPSTREAM_UNAVAILABLE, exc
-            )
+        return None
+
+    def _patience(self, state: FreshnessState, deadline: Deadline) -> float | None:
+        """How long to wait for the fetch: briefly when usable data is stored, else the deadline.
+
+        A caller without a deadline (a sync job) waits for the fetch to finish.
+        """
+        remaining = deadline.remaining()
+        usable = state in (FreshnessState.FRESH, FreshnessState.STALE, FreshnessState.EXPIRED)
+        if remaining is None or not usable:
+            return remaining
+        return min(remaining, self.stored_answer_wait)
+
+    async def _after_takeover(self, key: CourseKey, exc: StaleTokenError) -> DataOutcome:
+        """Our lease lapsed and another process took the key over: its snapshot wins."""
         state, fetched_at = await self.freshness.course_state(
             key.university, key.term.code, key.subject
         )
+        if state is FreshnessState.MISSING:
+            return self._last_known_good(key, state, fetched_at, exc)
         return DataOutcome(
-            source=self.fetch_source, fetched_at=fetched_at, is_fresh=True, auto_populated=True
+            source=self.stored_source,
+            fetched_at=fetched_at,
+            is_fresh=state is FreshnessState.FRESH,
         )
+
+    async def _outcome_after_fetch(self, key: CourseKey) -> DataOutcome:
+        info = await self._courses.snapshot_info(key.university, key.term.code, key.subject)
+        outcome = DataOutcome(
+            source=self.fetch_source,
+            fetched_at=info.fetched_at if info else None,
+            is_fresh=True,
+            auto_populated=True,
+        )
+        return self._label_empty(key, info, outcome)
+
+    def _label_empty(
+        self, key: CourseKey, info: SnapshotInfo | None, outcome: DataOutcome
+    ) -> DataOutcome:
+        """Say so when the answer is a briefly remembered empty result."""
+        if info is not None and info.row_count == 0:
+            outcome.warnings.append(
+                empty_result_warning(str(key), info.fetched_at, self.freshness.empty_ttl)
+            )
+        return outcome
 
     def _last_known_good(
         self,
         key: CourseKey,
         state: FreshnessState,
         fetched_at: datetime | None,
-        reason: StaleReason,
         error: Exception | None,
     ) -> DataOutcome:
-        """Serve stored data after a failed or unfinished refresh, or raise an actionable error."""
+        """Serve stored data after a failed, held or unfinished refresh, or raise an actionable error."""
         if state is FreshnessState.MISSING:
             if error is None:
                 raise PopulationError(
@@ -330,14 +337,18 @@ class DataPopulationService:
                 f"class search site failed: {error}",
                 hint="retry later; the stored copy is too old to trust",
             ) from error
-        detail = "refresh failed" if error is not None else "refresh still running"
+        if isinstance(error, ChangeHeldError):
+            return held_outcome(str(key), fetched_at, error.reason, error.confirm_after)
         return DataOutcome(
             source=self.stored_source,
             fetched_at=fetched_at,
             is_fresh=False,
-            stale_reason=reason,
+            stale_reason=StaleReason.REFRESH_PENDING
+            if error is None
+            else StaleReason.UPSTREAM_UNAVAILABLE,
             warnings=[
-                f"{key}: {detail}; answering from data fetched at {fetched_at:%Y-%m-%d %H:%M} UTC"
+                f"{key}: {refresh_problem(error)}; answering from data fetched at "
+                f"{stamp(fetched_at)}"
             ],
         )
 
@@ -356,18 +367,9 @@ class DataPopulationService:
             await self._fetch_and_store_bounded(key, force)
 
     async def _fetch_and_store_bounded(self, key: CourseKey, force: bool) -> None:
-        lease = None
-        for _ in range(TAKEOVER_ATTEMPTS):
-            lease = await self._leases.acquire(key.lease_key, self.holder, self._lease_ttl)
-            if lease is not None:
-                break
-            if await self._await_other_holder(key):
-                return
+        lease = await self._lease_for(key)
         if lease is None:
-            raise PopulationError(
-                f"other server processes kept failing to fetch {key}",
-                hint="retry in a minute",
-            )
+            return  # another process stored a new snapshot meanwhile
         if not force and await self._fresh_now(key):
             # Another process committed between our freshness check and our lease.
             with contextlib.suppress(Exception):
@@ -377,19 +379,7 @@ class DataPopulationService:
         semester = key.term.name
         try:
             await self.freshness.mark_sync_in_progress(SyncEntity.COURSES, semester, key.university)
-            self.upstream_fetches += 1
-            snapshot = await self._cuny.fetch_subject(key.university, key.term, key.subject)
-            # Stamp the fetch with the service clock: freshness is judged on that clock.
-            snapshot = snapshot.model_copy(update={"fetched_at": self.freshness.now()})
-            # A subject the term does not offer (a validated empty result) is remembered
-            # when nothing is stored yet; an empty result never replaces stored sections.
-            first_and_empty = snapshot.section_count == 0 and (
-                await self._courses.snapshot_info(key.university, key.term.code, key.subject)
-                is None
-            )
-            result = await self._courses.replace_snapshot(
-                snapshot, force=force or first_and_empty, fencing=lease.fencing
-            )
+            result = await self._fetch_then_store(key, force, lease)
         except BaseException as exc:
             log.warning(
                 "course sync failed",
@@ -409,14 +399,37 @@ class DataPopulationService:
         await self.freshness.mark_sync_complete(SyncEntity.COURSES, semester, key.university)
         log.info(
             "course snapshot stored",
-            extra={
-                "key": str(key),
-                "sections": result.info.row_count,
-                "changed": result.changed,
-            },
+            extra={"key": str(key), "sections": result.info.row_count, "changed": result.changed},
         )
         if result.changed and self._on_snapshot is not None:
             await self._on_snapshot(key.term, key.university)
+
+    async def _lease_for(self, key: CourseKey) -> Lease | None:
+        """Our lease on `key`, or None when another holder stored a snapshot meanwhile."""
+        for _ in range(TAKEOVER_ATTEMPTS):
+            lease = await self._leases.acquire(key.lease_key, self.holder, self._lease_ttl)
+            if lease is not None:
+                return lease
+            if await self._await_other_holder(key):
+                return None
+        raise PopulationError(
+            f"other server processes kept failing to fetch {key}",
+            hint="retry in a minute",
+        )
+
+    async def _fetch_then_store(self, key: CourseKey, force: bool, lease: Lease) -> SnapshotResult:
+        """One upstream fetch under its own deadline, then the gated snapshot write."""
+        self.upstream_fetches += 1
+        until = None if self.refresh_timeout is None else self._monotonic() + self.refresh_timeout
+        async with refresh_deadline(self.refresh_timeout, "the class search site"):
+            snapshot = await self._cuny.fetch_subject(
+                key.university, key.term, key.subject, deadline=until
+            )
+        # Stamp the fetch with the service clock: freshness is judged on that clock.
+        snapshot = snapshot.model_copy(update={"fetched_at": self.freshness.now()})
+        # The change gate decides: an empty result is stored (briefly trusted) only when
+        # nothing is stored; one that loses stored courses or sections is held.
+        return await self._courses.replace_snapshot(snapshot, force=force, fencing=lease.fencing)
 
     async def _heartbeat(self, lease: Lease) -> None:
         interval = max(self._lease_ttl.total_seconds() / 4, 0.05)

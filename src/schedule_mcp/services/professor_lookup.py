@@ -4,11 +4,18 @@ Stored professors are keyed by (university, normalised name). A confident match 
 under the RMP profile's name and, when the instructor string differs ("J. Smith"), also
 remembered as an alias in the cache. An instructor with no RMP profile is stored as a
 "none" record so the next question does not ask RMP again before the TTL.
+
+A professor stored with ratings is never emptied by one odd answer: an empty or zeroed RMP
+result is held (the change gate) and the stored ratings are served with the reason until a
+lookup after the hold shows the same. With ratings stored, a caller waits at most
+`stored_answer_wait` for RMP; the lookup continues in the background under its own deadline.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,6 +29,7 @@ from schedule_mcp.domain.names import (
     normalise_name,
 )
 from schedule_mcp.errors import (
+    ChangeHeldError,
     DataNotFoundError,
     DataStaleError,
     ParseError,
@@ -29,9 +37,11 @@ from schedule_mcp.errors import (
     UpstreamError,
 )
 from schedule_mcp.services.answer_cache import AnswerCache, CacheKey
+from schedule_mcp.services.budget import refresh_deadline
 from schedule_mcp.services.freshness import DataFreshnessService
 from schedule_mcp.services.outcome import DataOutcome, stored_source
 from schedule_mcp.services.singleflight import SingleFlight
+from schedule_mcp.services.stored_answers import held_outcome
 from schedule_mcp.storage.repositories import ProfessorRepository
 from schedule_mcp.upstream.rmp_parse import RmpSchool, RmpTeacher
 
@@ -99,11 +109,19 @@ class ProfessorLookupService:
         max_ratings: int = 100,
         aliases: AliasStore | None = None,
         fetch_source: DataSource = DataSource.UPSTREAM,
+        stored_answer_wait: float = 2.0,
+        refresh_timeout: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.freshness = freshness
         self.fetch_source = fetch_source
         self.stored_source = stored_source(fetch_source)
         """What stored ratings report as `source`: "database", or "sample" offline."""
+        self.stored_answer_wait = stored_answer_wait
+        """Seconds a caller with a deadline waits for RMP when the professor is stored."""
+        self.refresh_timeout = refresh_timeout
+        """Each lookup's own deadline (s), whoever waits for it; None: the HTTP limits only."""
+        self._monotonic = monotonic
         self.repository = professors
         """Where professors and reviews are stored (jobs list and refresh through it)."""
         self._rmp = rmp
@@ -121,7 +139,11 @@ class ProfessorLookupService:
         force: bool = False,
         timeout: float | None = None,
     ) -> ProfessorLookup:
-        """The stored professor for an instructor string, fetching from RMP when needed."""
+        """The stored professor for an instructor string, fetching from RMP when needed.
+
+        With ratings stored, a caller with a `timeout` waits at most `stored_answer_wait`
+        for RMP, then answers from the store while the lookup continues in the background.
+        """
         query = " ".join(professor_name.split())
         if is_placeholder(query):
             return self._empty(query, university, "placeholder, not a person (e.g. Staff/TBA)")
@@ -131,15 +153,49 @@ class ProfessorLookupService:
         )
         if stored is not None and stored.data_source is ProfessorSource.SEARCH_ONLY:
             state = FreshnessState.MISSING
-        if stored is not None and not force and state is FreshnessState.FRESH:
-            return await self._answer(
-                query,
-                university,
-                stored,
-                DataOutcome(self.stored_source, stored.last_updated, True),
-            )
+        if stored is not None and not force:
+            early = await self._answer_without_fetch(query, university, stored, state)
+            if early is not None:
+                return early
         key = ("professor", university, " ".join(name_tokens(query)))
-        if stored is not None and not force and state is FreshnessState.STALE:
+        try:
+            await self.flights.run(
+                key, lambda: self._fetch(query, university), timeout=self._patience(state, timeout)
+            )
+        except TimeoutError:
+            return await self._fallback(query, university, stored, state, None)
+        except ChangeHeldError as exc:
+            return await self._held_answer(query, university, stored, exc)
+        except (UpstreamError, ParseError, DataNotFoundError) as exc:
+            return await self._fallback(query, university, stored, state, exc)
+        fetched = await self.stored(query, university)
+        if fetched is None:
+            return await self._ambiguous_answer(query, university)
+        outcome = DataOutcome(self.fetch_source, fetched.last_updated, True, auto_populated=True)
+        return await self._answer(query, university, fetched, outcome)
+
+    async def _answer_without_fetch(
+        self, query: str, university: str, stored: Professor, state: FreshnessState
+    ) -> ProfessorLookup | None:
+        """The answer when no waited-for lookup is due: fresh, a held change, or SWR."""
+        if state is FreshnessState.FRESH:
+            outcome = DataOutcome(self.stored_source, stored.last_updated, True)
+            return await self._answer(query, university, stored, outcome)
+        if state in (FreshnessState.STALE, FreshnessState.EXPIRED):
+            rules = self.repository.rules
+            held = await self.repository.held_change(stored.university, stored.name)
+            if held is not None and held.holding(self.freshness.now(), rules):
+                # No lookup during the hold: only one after it can confirm the change.
+                outcome = held_outcome(
+                    query,
+                    stored.last_updated,
+                    held.reason,
+                    held.confirm_after(rules),
+                    kept="ratings",
+                )
+                return await self._answer(query, university, stored, outcome)
+        if state is FreshnessState.STALE:
+            key = ("professor", university, " ".join(name_tokens(query)))
             self._refresh_in_background(key, query, university)
             outcome = DataOutcome(
                 self.stored_source,
@@ -149,17 +205,26 @@ class ProfessorLookupService:
                 warnings=[f"{query}: ratings are older than their fresh TTL; refreshing"],
             )
             return await self._answer(query, university, stored, outcome)
-        try:
-            await self.flights.run(key, lambda: self._fetch(query, university), timeout=timeout)
-        except TimeoutError:
-            return await self._fallback(query, university, stored, state, None)
-        except (UpstreamError, ParseError, DataNotFoundError) as exc:
-            return await self._fallback(query, university, stored, state, exc)
-        fetched = await self.stored(query, university)
-        if fetched is None:
-            return await self._ambiguous_answer(query, university)
-        outcome = DataOutcome(self.fetch_source, fetched.last_updated, True, auto_populated=True)
-        return await self._answer(query, university, fetched, outcome)
+        return None
+
+    def _patience(self, state: FreshnessState, timeout: float | None) -> float | None:
+        """Briefly when usable ratings are stored, else the caller's whole timeout."""
+        usable = state in (FreshnessState.FRESH, FreshnessState.STALE, FreshnessState.EXPIRED)
+        if timeout is None or not usable:
+            return timeout
+        return min(timeout, self.stored_answer_wait)
+
+    async def _held_answer(
+        self, query: str, university: str, stored: Professor | None, held: ChangeHeldError
+    ) -> ProfessorLookup:
+        """RMP's answer would have emptied a stored professor: serve the stored one."""
+        current = await self.stored(query, university) or stored
+        if current is None:  # the held row is no longer stored under this name
+            raise PopulationError(f"{query}: {held.reason}", hint="retry in a minute")
+        outcome = held_outcome(
+            query, current.last_updated, held.reason, held.confirm_after, kept="ratings"
+        )
+        return await self._answer(query, university, current, outcome)
 
     async def ensure_review_data(self, professor_id: int, *, force: bool = False) -> list[Rating]:
         """Reviews of a stored professor, refreshed with the professor when stale."""
@@ -182,7 +247,8 @@ class ProfessorLookupService:
     async def _fetch(self, query: str, university: str) -> None:
         """Look the instructor up on RMP and store what was found; failures are logged."""
         try:
-            await self._fetch_profile(query, university)
+            async with refresh_deadline(self.refresh_timeout, "RateMyProfessors"):
+                await self._fetch_profile(query, university)
         except Exception as exc:
             log.warning(
                 "professor lookup failed",
@@ -197,38 +263,49 @@ class ProfessorLookupService:
 
     async def _fetch_profile(self, query: str, university: str) -> None:
         self.upstream_fetches += 1
-        school = await self._rmp.resolve_school(university)
+        until = None if self.refresh_timeout is None else self._monotonic() + self.refresh_timeout
+        school = await self._rmp.resolve_school(university, deadline=until)
         tokens = name_tokens(query)
-        teachers = await self._rmp.search_teachers(tokens[-1] if tokens else query, school)
+        teachers = await self._rmp.search_teachers(
+            tokens[-1] if tokens else query, school, deadline=until
+        )
         match: NameMatch[RmpTeacher] = match_instructor(query, teachers)
         self._matches[(university, query)] = match
         if match.matched is None or match.ambiguous:
-            rivals = [
-                s.candidate.to_professor(university).model_copy(
-                    update={"data_source": ProfessorSource.SEARCH_ONLY}
-                )
-                for s in match.candidates[:5]
-            ]
-            if rivals:
-                await self.repository.upsert_many(rivals)
-            if not match.candidates:
-                await self.repository.upsert(
-                    Professor(
-                        name=query, university=university, data_source=ProfessorSource.NO_PROFILE
-                    )
-                )
+            await self._store_unmatched(query, university, match)
             return
         teacher = match.matched
-        ratings = await self._rmp.fetch_ratings(teacher.id, max_ratings=self._max_ratings)
-        stored = await self.repository.upsert(teacher.to_professor(university))
-        if stored.id is not None:
-            await self.repository.insert_reviews(stored.id, ratings)
+        ratings = await self._rmp.fetch_ratings(
+            teacher.id, max_ratings=self._max_ratings, deadline=until
+        )
         if " ".join(name_tokens(teacher.name)) != " ".join(tokens):
             await self._aliases.set(university, query, teacher.name)
+        # Never empties a professor stored with ratings (held until confirmed).
+        stored = await self.repository.replace_checked(teacher.to_professor(university), None)
+        if stored.id is not None:
+            await self.repository.insert_reviews(stored.id, ratings)
         log.info(
             "professor stored",
             extra={"query": query, "university": university, "ratings": len(ratings)},
         )
+
+    async def _store_unmatched(
+        self, query: str, university: str, match: NameMatch[RmpTeacher]
+    ) -> None:
+        """Ambiguous: store the rivals from the search; nobody: remember "no profile"."""
+        rivals = [
+            s.candidate.to_professor(university).model_copy(
+                update={"data_source": ProfessorSource.SEARCH_ONLY}
+            )
+            for s in match.candidates[:5]
+        ]
+        if rivals:
+            await self.repository.upsert_many(rivals, keep_profiles=True)
+        if not match.candidates:
+            nobody = Professor(
+                name=query, university=university, data_source=ProfessorSource.NO_PROFILE
+            )
+            await self.repository.replace_checked(nobody, await self.stored(query, university))
 
     def _refresh_in_background(
         self, key: tuple[str, str, str], query: str, university: str

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from schedule_mcp.config import Settings
+from schedule_mcp.domain.change_gate import ChangeRules
 from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.migrate import ensure_schema
 from schedule_mcp.storage.repositories import (
@@ -28,11 +30,13 @@ class Storage:
     leases: LeaseRepository
 
     @classmethod
-    def over(cls, database: Database, clock: Clock = system_clock) -> Storage:
+    def over(
+        cls, database: Database, clock: Clock = system_clock, rules: ChangeRules | None = None
+    ) -> Storage:
         return cls(
             database=database,
-            courses=CourseRepository(database, clock),
-            professors=ProfessorRepository(database, clock),
+            courses=CourseRepository(database, clock, rules),
+            professors=ProfessorRepository(database, clock, rules),
             sync=SyncMetadataRepository(database, clock),
             leases=LeaseRepository(database, clock),
         )
@@ -46,7 +50,15 @@ class Storage:
         except BaseException:
             await database.dispose()
             raise
-        return cls.over(database, clock)
+        return cls.over(database, clock, change_rules(settings))
 
     async def close(self) -> None:
         await self.database.dispose()
+
+
+def change_rules(settings: Settings) -> ChangeRules:
+    """The change gate's thresholds from settings (held suspect changes, docs/operations.md)."""
+    return ChangeRules(
+        max_section_loss=settings.snapshot_max_section_loss,
+        hold=timedelta(seconds=settings.suspect_hold),
+    )

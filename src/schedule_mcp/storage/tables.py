@@ -234,3 +234,13 @@ leases = Table(
     Column("token", BigInteger, nullable=False, comment="fencing token, grows on every handover"),
     Column("expires_at", UTCDateTime(), nullable=False),
 )
+
+held_changes = Table(
+    "held_changes",
+    metadata,
+    Column("key", String(200), primary_key=True, comment="courses:<u>:<term>:<subject> etc."),
+    Column("fingerprint", String(64), nullable=False, comment="what the change would lose"),
+    Column("reason", Text, nullable=False, comment="what looked wrong, for answers"),
+    Column("first_seen", UTCDateTime(), nullable=False),
+    Column("last_seen", UTCDateTime(), nullable=False),
+)

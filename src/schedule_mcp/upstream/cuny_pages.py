@@ -25,7 +25,7 @@ from schedule_mcp.domain.models import (
     SectionStatus,
     normalise_course_code,
 )
-from schedule_mcp.errors import ParseError
+from schedule_mcp.errors import CountMismatchError, ParseError
 from schedule_mcp.upstream.sanitize import clean_text
 
 LANDING = "search.jsp"
@@ -507,10 +507,12 @@ def _parse_results(html: str, *, university: str, term_code: int, subject: str) 
             )
     found = sum(len(course.sections) for course in courses.values())
     if found != expected:
-        raise ParseError(
+        raise CountMismatchError(
             f"the page says {expected} class section(s) found but {found} rows were parsed"
             + _page_kind_hint(tree),
             page=RESULTS,
+            expected=expected,
+            found=found,
             selector=".testing_msg + [id^=contentDivImg] table.classinfo tbody > tr",
             snippet=html[:300],
         )

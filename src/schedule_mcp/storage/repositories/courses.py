@@ -2,7 +2,9 @@
 
 A snapshot is one Global Search result for (university, term, subject). Writing it is
 all-or-nothing: rows are validated and flattened first, then one write transaction
-upserts what is present, deletes what is gone and records the snapshot's metadata.
+judges the snapshot against what is stored (the change gate: whole courses or too many
+sections gone is held until confirmed), and only then upserts what is present, deletes what
+is gone and records the snapshot's metadata.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from schedule_mcp.domain.change_gate import ChangeRules, HeldChange, snapshot_suspicion
 from schedule_mcp.domain.models import (
     Course,
     CourseSnapshot,
@@ -20,22 +23,28 @@ from schedule_mcp.domain.models import (
     Section,
     normalise_course_code,
 )
-from schedule_mcp.errors import SnapshotRejectedError
 from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.repositories._sql import Clock, system_clock
 from schedule_mcp.storage.repositories.course_rows import (
-    SnapshotRows,
     course_from_row,
     meeting_from_row,
     section_from_row,
     snapshot_rows,
+)
+from schedule_mcp.storage.repositories.held_changes import (
+    course_key,
+    gate_change,
+    held_error,
+    read_held,
 )
 from schedule_mcp.storage.repositories.leases import FencingToken, check_fencing_token
 from schedule_mcp.storage.repositories.snapshot_write import (
     SnapshotInfo,
     SnapshotResult,
     read_snapshot_info,
+    read_stored_subject,
     snapshot_info_from_row,
+    snapshot_listing,
     write_snapshot,
 )
 from schedule_mcp.storage.tables import (
@@ -45,16 +54,17 @@ from schedule_mcp.storage.tables import (
     sections,
 )
 
-SHRINK_LIMIT = 0.5
-"""A snapshot with fewer rows than this share of the previous one is rejected unless forced."""
-
 
 class CourseRepository:
     """Reads and snapshot writes for courses, sections and their meetings."""
 
-    def __init__(self, database: Database, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, database: Database, clock: Clock = system_clock, rules: ChangeRules | None = None
+    ) -> None:
         self._database = database
         self._clock = clock
+        self.rules = rules or ChangeRules()
+        """When a snapshot that loses stored courses or sections is held (docs/operations.md)."""
 
     async def replace_snapshot(
         self,
@@ -65,27 +75,52 @@ class CourseRepository:
     ) -> SnapshotResult:
         """Make the stored (university, term, subject) data equal `snapshot`, atomically.
 
-        Rejected (SnapshotRejectedError, nothing changed) when any row is invalid, or,
-        unless `force`, when it is empty or under half the previous row count. With
-        `fencing`, StaleTokenError (nothing changed) if the lease was taken over.
+        Rejected (SnapshotRejectedError, nothing changed) when any row is invalid. Held
+        (ChangeHeldError, nothing changed but the held record) when, unless `force`, it
+        drops stored courses or too many stored sections and no fetch at least the hold
+        earlier showed the same loss. With `fencing`, StaleTokenError (nothing changed) if
+        the lease was taken over.
         """
         rows = snapshot_rows(snapshot)
-        if not force and rows.row_count == 0:
-            raise _rejected(rows, "upstream returned 0 sections")
         async with self._database.write_session() as connection:
             if fencing is not None:
                 await check_fencing_token(connection, fencing)
             previous = await read_snapshot_info(
                 connection, rows.university, rows.term_code, rows.subject
             )
-            if not force and previous and rows.row_count < previous.row_count * SHRINK_LIMIT:
-                raise _rejected(
-                    rows,
-                    f"{rows.row_count} sections is under half of the {previous.row_count} stored",
-                )
-            return await write_snapshot(
-                connection, rows, snapshot.fetched_at, self._clock(), previous, fencing
+            stored = await read_stored_subject(connection, rows)
+            suspicion = snapshot_suspicion(
+                stored.listing(),
+                snapshot_listing(rows),
+                max_section_loss=self.rules.max_section_loss,
             )
+            key = course_key(rows.university, rows.term_code, rows.subject)
+            now = self._clock()
+            held = await gate_change(
+                connection, key, suspicion, now=now, rules=self.rules, force=force
+            )
+            if held is None:
+                return await write_snapshot(
+                    connection,
+                    rows,
+                    stored,
+                    fetched_at=snapshot.fetched_at,
+                    now=now,
+                    previous=previous,
+                    fencing=fencing,
+                )
+        raise held_error(
+            f"{rows.university} {rows.term_code} {rows.subject}: snapshot",
+            held,
+            self.rules,
+            "data",
+            also=", or an operator can force the sync",
+        )
+
+    async def held_change(self, university: str, term_code: int, subject: str) -> HeldChange | None:
+        """The suspect change held for this subject snapshot, if any."""
+        async with self._database.read_session() as connection:
+            return await read_held(connection, course_key(university, term_code, subject))
 
     async def get_courses(
         self,
@@ -206,13 +241,6 @@ class CourseRepository:
                 .values(is_stale=True)
             )
         return int(result.rowcount)
-
-
-def _rejected(rows: SnapshotRows, reason: str) -> SnapshotRejectedError:
-    return SnapshotRejectedError(
-        f"{rows.university} {rows.term_code} {rows.subject}: snapshot rejected, {reason}",
-        hint="the stored data was left unchanged; an operator can force the sync",
-    )
 
 
 async def _load_courses(connection: AsyncConnection, where: ColumnElement[bool]) -> list[Course]:

@@ -1,4 +1,9 @@
-"""Professors (RateMyProfessors aggregates) and their reviews."""
+"""Professors (RateMyProfessors aggregates) and their reviews.
+
+A professor stored with ratings is never replaced by an empty or zeroed answer unless the
+same answer is seen again after the hold (`replace_checked`, the change gate of
+`schedule_mcp.domain.change_gate`); search-only rivals never overwrite a full profile.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schedule_mcp.domain.models import Professor, Rating
+from schedule_mcp.domain.change_gate import ChangeRules, HeldChange, professor_suspicion
+from schedule_mcp.domain.models import Professor, ProfessorSource, Rating
 from schedule_mcp.domain.names import normalise_name
 from schedule_mcp.storage.db import Database
 from schedule_mcp.storage.repositories._sql import Clock, chunks, insert_for, system_clock
+from schedule_mcp.storage.repositories.held_changes import (
+    gate_change,
+    held_error,
+    professor_key,
+    read_held,
+)
 from schedule_mcp.storage.tables import professors, reviews
 
 _PROFESSOR_FIELDS = (
@@ -33,18 +45,67 @@ _PROFESSOR_FIELDS = (
 class ProfessorRepository:
     """Upsert and look up professors by name within a university; store their reviews."""
 
-    def __init__(self, database: Database, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, database: Database, clock: Clock = system_clock, rules: ChangeRules | None = None
+    ) -> None:
         self._database = database
         self._clock = clock
+        self.rules = rules or ChangeRules()
 
     async def upsert(self, professor: Professor) -> Professor:
         """Insert or update by (university, normalised name); sets `last_updated` to now."""
         return (await self.upsert_many([professor]))[0]
 
-    async def upsert_many(self, items: Sequence[Professor]) -> list[Professor]:
-        """Bulk `upsert`, one transaction; returns the stored professors with ids."""
+    async def upsert_many(
+        self, items: Sequence[Professor], *, keep_profiles: bool = False
+    ) -> list[Professor]:
+        """Bulk `upsert`, one transaction; returns the stored professors with ids.
+
+        With `keep_profiles`, rows already holding a full RMP profile are left as they are
+        (search-only rivals of an ambiguous name must not hide a stored profile).
+        """
         if not items:
             return []
+        async with self._database.write_session() as connection:
+            return await self._upsert_rows(connection, items, keep_profiles=keep_profiles)
+
+    async def replace_checked(
+        self, fetched: Professor, current: Professor | None, *, force: bool = False
+    ) -> Professor:
+        """Store `fetched` unless it would empty `current`, a professor stored with ratings.
+
+        An empty (no profile) or zeroed answer for such a professor raises ChangeHeldError
+        and changes nothing but the held record, until the same answer comes again after
+        the hold (then it is stored). `current` is re-read inside the transaction.
+        """
+        target = current or fetched
+        key = (target.university, normalise_name(target.name))
+        async with self._database.write_session() as connection:
+            stored = (await _professors_by_key(connection, [key])).get(key)
+            held = await gate_change(
+                connection,
+                professor_key(*key),
+                professor_suspicion(stored, fetched),
+                now=self._clock(),
+                rules=self.rules,
+                force=force,
+            )
+            if held is None:
+                return (await self._upsert_rows(connection, [fetched]))[0]
+        raise held_error(f"{target.name}: RateMyProfessors answer", held, self.rules, "ratings")
+
+    async def held_change(self, university: str, name: str) -> HeldChange | None:
+        """The suspect RMP answer held for this stored professor, if any."""
+        async with self._database.read_session() as connection:
+            return await read_held(connection, professor_key(university, normalise_name(name)))
+
+    async def _upsert_rows(
+        self,
+        connection: AsyncConnection,
+        items: Sequence[Professor],
+        *,
+        keep_profiles: bool = False,
+    ) -> list[Professor]:
         now = self._clock()
         rows = {
             (item.university, normalise_name(item.name)): {
@@ -55,19 +116,20 @@ class ProfessorRepository:
             }
             for item in items
         }
-        async with self._database.write_session() as connection:
-            statement = insert_for(connection, professors)
-            await connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["university", "normalized_name"],
-                    set_={
-                        name: statement.excluded[name]
-                        for name in (*_PROFESSOR_FIELDS, "last_updated")
-                    },
-                ),
-                list(rows.values()),
-            )
-            stored = await _professors_by_key(connection, list(rows))
+        statement = insert_for(connection, professors)
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["university", "normalized_name"],
+                set_={
+                    name: statement.excluded[name] for name in (*_PROFESSOR_FIELDS, "last_updated")
+                },
+                where=(professors.c.data_source != ProfessorSource.RMP.value)
+                if keep_profiles
+                else None,
+            ),
+            list(rows.values()),
+        )
+        stored = await _professors_by_key(connection, list(rows))
         return [stored[(item.university, normalise_name(item.name))] for item in items]
 
     async def find_by_name(self, name: str, university: str) -> Professor | None:

@@ -2,7 +2,8 @@
 
 Only rows whose content hash changed are written (so `last_scraped` moves only for them);
 rows missing from the snapshot are deleted; the snapshot row records when it was fetched,
-stored and last changed.
+stored and last changed. `read_stored_subject` reads what is stored first, so the change
+gate (`held_changes.gate_change`) can judge the snapshot before anything is written.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import ColumnElement, and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schedule_mcp.storage.repositories._sql import chunks, insert_for
@@ -65,24 +66,40 @@ class SnapshotResult:
         )
 
 
-async def write_snapshot(
-    connection: AsyncConnection,
-    rows: SnapshotRows,
-    fetched_at: datetime,
-    now: datetime,
-    previous: SnapshotInfo | None,
-    fencing: FencingToken | None,
-) -> SnapshotResult:
-    """Upsert changed rows, delete gone ones, record the snapshot; inside the caller's transaction."""
-    subject_filter = and_(
+@dataclass(frozen=True)
+class StoredSubject:
+    """What the store holds for one (university, term, subject) before a write."""
+
+    courses: dict[str, tuple[int, str]]
+    """course code -> (row id, content hash)"""
+    sections: dict[str, tuple[int, str, int]]
+    """class number -> (row id, content hash, course row id)"""
+
+    def listing(self) -> dict[str, set[str]]:
+        """course code -> class numbers, the shape the change gate compares."""
+        codes = {course_id: code for code, (course_id, _) in self.courses.items()}
+        found: dict[str, set[str]] = {code: set() for code in self.courses}
+        for number, (_, _, course_id) in self.sections.items():
+            found.setdefault(codes.get(course_id, ""), set()).add(number)
+        found.pop("", None)
+        return found
+
+
+def _subject_filter(rows: SnapshotRows) -> ColumnElement[bool]:
+    return and_(
         courses.c.university == rows.university,
         courses.c.term_code == rows.term_code,
         courses.c.subject == rows.subject,
     )
+
+
+async def read_stored_subject(connection: AsyncConnection, rows: SnapshotRows) -> StoredSubject:
+    """The stored courses and sections of `rows`' key, read inside the write transaction."""
+    subject_filter = _subject_filter(rows)
     stored_courses = {
-        row.code: row.content_hash
+        row.code: (row.id, row.content_hash)
         for row in await connection.execute(
-            select(courses.c.code, courses.c.content_hash).where(subject_filter)
+            select(courses.c.id, courses.c.code, courses.c.content_hash).where(subject_filter)
         )
     }
     stored_sections = {
@@ -94,34 +111,101 @@ async def write_snapshot(
             .where(subject_filter)
         )
     }
+    return StoredSubject(stored_courses, stored_sections)
 
-    changed_courses = [
-        {**row, "last_scraped": fetched_at}
-        for row in rows.courses
-        if stored_courses.get(row["code"]) != row["content_hash"]
-    ]
-    if changed_courses:
-        await _upsert_courses(connection, changed_courses)
+
+def snapshot_listing(rows: SnapshotRows) -> dict[str, set[str]]:
+    """course code -> class numbers of a validated snapshot (what the change gate compares)."""
+    found: dict[str, set[str]] = {row["code"]: set() for row in rows.courses}
+    for section in rows.sections:
+        found.setdefault(section.course_code, set()).add(section.row["class_number"])
+    return found
+
+
+async def write_snapshot(
+    connection: AsyncConnection,
+    rows: SnapshotRows,
+    stored: StoredSubject,
+    *,
+    fetched_at: datetime,
+    now: datetime,
+    previous: SnapshotInfo | None,
+    fencing: FencingToken | None,
+) -> SnapshotResult:
+    """Upsert changed rows, delete gone ones, record the snapshot; inside the caller's transaction."""
+    changed_courses = await _write_courses(connection, rows, stored, fetched_at)
     course_ids = {
         row.code: row.id
         for row in await connection.execute(
-            select(courses.c.id, courses.c.code).where(subject_filter)
+            select(courses.c.id, courses.c.code).where(_subject_filter(rows))
         )
     }
-
     changed_sections: list[tuple[SectionRows, int]] = []
     for section in rows.sections:
         course_id = course_ids[section.course_code]
-        stored = stored_sections.get(section.row["class_number"])
-        if stored is None or stored[1:] != (section.row["content_hash"], course_id):
+        known = stored.sections.get(section.row["class_number"])
+        if known is None or known[1:] != (section.row["content_hash"], course_id):
             changed_sections.append((section, course_id))
     if changed_sections:
         await _upsert_sections(connection, rows, changed_sections, fetched_at)
+    gone_sections, gone_courses = await _delete_gone(connection, rows, stored, course_ids)
+    inserted = sum(
+        1 for section, _ in changed_sections if section.row["class_number"] not in stored.sections
+    )
+    result = SnapshotResult(
+        info=_info(rows, fetched_at, now),
+        inserted=inserted,
+        updated=len(changed_sections) - inserted,
+        unchanged=rows.row_count - len(changed_sections),
+        deleted=gone_sections,
+        courses_written=changed_courses,
+        courses_deleted=gone_courses,
+    )
+    if previous is not None and not result.changed:
+        result = replace(result, info=replace(result.info, changed_at=previous.changed_at))
+    await _save_snapshot_info(connection, result.info, fencing)
+    return result
 
+
+def _info(rows: SnapshotRows, fetched_at: datetime, now: datetime) -> SnapshotInfo:
+    return SnapshotInfo(
+        university=rows.university,
+        term_code=rows.term_code,
+        subject=rows.subject,
+        fetched_at=fetched_at,
+        checked_at=now,
+        changed_at=fetched_at,
+        row_count=rows.row_count,
+        course_count=len(rows.courses),
+        content_hash=rows.content_hash,
+    )
+
+
+async def _write_courses(
+    connection: AsyncConnection, rows: SnapshotRows, stored: StoredSubject, fetched_at: datetime
+) -> int:
+    """Upsert the courses whose content changed; returns how many."""
+    changed = [
+        {**row, "last_scraped": fetched_at}
+        for row in rows.courses
+        if stored.courses.get(row["code"], (0, None))[1] != row["content_hash"]
+    ]
+    if changed:
+        await _upsert_courses(connection, changed)
+    return len(changed)
+
+
+async def _delete_gone(
+    connection: AsyncConnection,
+    rows: SnapshotRows,
+    stored: StoredSubject,
+    course_ids: dict[str, int],
+) -> tuple[int, int]:
+    """Delete sections and courses the snapshot no longer lists; (sections, courses) deleted."""
     # Sections first: a section moved to a new course must not go with its old course.
     listed_sections = {section.row["class_number"] for section in rows.sections}
     gone_sections = [
-        stored[0] for number, stored in stored_sections.items() if number not in listed_sections
+        known[0] for number, known in stored.sections.items() if number not in listed_sections
     ]
     listed_courses = {row["code"] for row in rows.courses}
     gone_courses = [
@@ -132,35 +216,9 @@ async def write_snapshot(
     for ids in chunks(gone_courses):
         await connection.execute(delete(courses).where(courses.c.id.in_(ids)))
     await connection.execute(
-        update(courses).where(subject_filter, courses.c.is_stale).values(is_stale=False)
+        update(courses).where(_subject_filter(rows), courses.c.is_stale).values(is_stale=False)
     )
-
-    inserted = sum(
-        1 for section, _ in changed_sections if section.row["class_number"] not in stored_sections
-    )
-    result = SnapshotResult(
-        info=SnapshotInfo(
-            university=rows.university,
-            term_code=rows.term_code,
-            subject=rows.subject,
-            fetched_at=fetched_at,
-            checked_at=now,
-            changed_at=fetched_at,
-            row_count=rows.row_count,
-            course_count=len(rows.courses),
-            content_hash=rows.content_hash,
-        ),
-        inserted=inserted,
-        updated=len(changed_sections) - inserted,
-        unchanged=rows.row_count - len(changed_sections),
-        deleted=len(gone_sections),
-        courses_written=len(changed_courses),
-        courses_deleted=len(gone_courses),
-    )
-    if previous is not None and not result.changed:
-        result = replace(result, info=replace(result.info, changed_at=previous.changed_at))
-    await _save_snapshot_info(connection, result.info, fencing)
-    return result
+    return len(gone_sections), len(gone_courses)
 
 
 async def _upsert_courses(connection: AsyncConnection, changed: list[dict[str, Any]]) -> None:
