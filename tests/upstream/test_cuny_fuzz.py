@@ -16,10 +16,8 @@ from schedule_mcp.domain.meetings import MeetingTime, Weekday
 from schedule_mcp.domain.models import Course, InstructionMode, Meeting, Section, SectionStatus
 from schedule_mcp.errors import ParseError
 from schedule_mcp.sample.render import render_results
+from schedule_mcp.upstream.cuny_html import MAX_DEPTH, decode_page, nesting_depth
 from schedule_mcp.upstream.cuny_pages import (
-    MAX_DEPTH,
-    decode_page,
-    nesting_depth,
     parse_detail,
     parse_results,
 )

@@ -7,17 +7,16 @@ from inline_snapshot import snapshot
 
 from schedule_mcp.domain.models import Course
 from schedule_mcp.errors import ParseError
+from schedule_mcp.upstream.cuny_html import cell_lines, decode_page
 from schedule_mcp.upstream.cuny_pages import (
     SubjectOption,
-    cell_lines,
-    decode_page,
     parse_count,
     parse_detail,
     parse_landing,
     parse_results,
     parse_subjects,
-    resolve_subjects,
 )
+from schedule_mcp.upstream.cuny_subjects import resolve_subjects
 from tests.upstream.cuny_helpers import fixture, summarise
 
 

@@ -21,20 +21,19 @@ from schedule_mcp.domain.models import Course, CourseSnapshot, SeatCounts
 from schedule_mcp.domain.terms import Term
 from schedule_mcp.errors import DataNotFoundError, ScrapingError
 from schedule_mcp.upstream.client import ResilientClient, UpstreamResponse
+from schedule_mcp.upstream.cuny_html import decode_page
 from schedule_mcp.upstream.cuny_pages import (
     Institution,
     Landing,
     SubjectOption,
     TermOption,
-    decode_page,
     is_landing_page,
-    learn_prefixes,
     parse_detail,
     parse_landing,
     parse_results,
     parse_subjects,
-    resolve_subjects,
 )
+from schedule_mcp.upstream.cuny_subjects import learn_prefixes, resolve_subjects
 
 log = logging.getLogger("schedule_mcp.upstream.cuny")
 

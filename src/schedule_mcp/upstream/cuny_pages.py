@@ -7,8 +7,6 @@ naming the page, the selector and a snippet; none returns a silently empty resul
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,7 +24,15 @@ from schedule_mcp.domain.models import (
     normalise_course_code,
 )
 from schedule_mcp.errors import CountMismatchError, ParseError
-from schedule_mcp.upstream.sanitize import clean_text
+from schedule_mcp.upstream.cuny_html import (
+    cell_lines,
+    clean,
+    field,
+    next_element,
+    page_kind_hint,
+    parse_html,
+    snippet_of,
+)
 
 LANDING = "search.jsp"
 CRITERIA = "criteria page"
@@ -80,121 +86,12 @@ class SubjectOption:
     name: str
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def decode_page(content: bytes, content_type: str | None = None) -> str:
-    """Decode a CUNY body: the declared charset, else ISO-8859-1 (as cuny_scouter forces)."""
-    charset = "iso-8859-1"
-    if content_type:
-        match = re.search(r"charset=([\w.-]+)", content_type, re.IGNORECASE)
-        if match:
-            charset = match[1]
-    try:
-        return content.decode(charset, errors="replace")
-    except LookupError:
-        return content.decode("iso-8859-1")
-
-
-def clean(text: str) -> str:
-    """One line of scraped text: NBSP to space, control/format characters removed, spaces
-    collapsed."""
-    kept = "".join(
-        " " if ch in "\xa0\t\r\n" else ch
-        for ch in text
-        if ch in "\xa0\t\r\n" or unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"}
-    )
-    return " ".join(kept.split())
-
-
-def field(text: str, max_len: int = 300) -> str:
-    """A scraped value: `clean`, then the shared untrusted-text sanitiser (length cap)."""
-    return clean_text(clean(text), max_len, html=False)
-
-
-def _snippet(node: LexborNode | None, html: str = "") -> str:
-    if node is not None:
-        return (node.html or "")[:300]
-    return html[:300]
-
-
-MAX_DEPTH = 512
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
-_VOID = ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param")
-_OPTIONAL_END = ("p", "li", "td", "th", "tr", "option", "optgroup", "dt", "dd", "tbody", "thead")
-_NO_DEPTH = frozenset((*_VOID, "source", "track", "wbr", *_OPTIONAL_END, "tfoot", "colgroup"))
-
-
-def nesting_depth(html: str, limit: int = MAX_DEPTH) -> int:
-    """Approximate element nesting depth (stops counting past `limit`).
-
-    HTML tree building is quadratic in depth, so hostile deeply nested pages are refused
-    before they reach the parser (FZ-2: <= 1 s per MB).
-    """
-    depth = deepest = 0
-    for match in _TAG.finditer(html):
-        if match[2].lower() in _NO_DEPTH or match[3]:
-            continue
-        if match[1]:
-            depth = max(0, depth - 1)
-        else:
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > limit:
-                    break
-    return deepest
-
-
-def _parse(html: str, page: str = RESULTS) -> LexborHTMLParser:
-    if nesting_depth(html) > MAX_DEPTH:
-        raise ParseError(
-            f"elements nested deeper than {MAX_DEPTH}; not a Global Search page",
-            page=page,
-            selector="*",
-            snippet=html[:300],
-        )
-    return LexborHTMLParser(html)
-
-
-def _page_kind_hint(tree: LexborHTMLParser) -> str:
-    """Name a well-known wrong page so the error says what came back."""
-    text = clean(tree.body.text() if tree.body is not None else "").lower()
-    if tree.css_first("input[type=password]") is not None or "login" in text:
-        return " (looks like a login page)"
-    if "maintenance" in text or "unavailable" in text:
-        return " (looks like a maintenance page)"
-    if "captcha" in text:
-        return " (looks like a captcha page)"
-    return ""
-
-
-def cell_lines(node: LexborNode) -> list[str]:
-    """A cell's lines: text nodes joined, `<br>` starts a new line (§2.9 multi-line cells)."""
-    lines: list[list[str]] = [[]]
-    for child in node.traverse(include_text=True):
-        if child is node:
-            continue
-        if child.tag == "br":
-            lines.append([])
-        elif child.tag == "-text":
-            lines[-1].append(child.text_content or "")
-    return [field("".join(parts)) for parts in lines]
-
-
-def _next_element(node: LexborNode) -> LexborNode | None:
-    sibling = node.next
-    while sibling is not None and not sibling.is_element_node:
-        sibling = sibling.next
-    return sibling
-
-
 # --------------------------------------------------------------------------- search.jsp
 
 
 def parse_landing(html: str) -> Landing:
     """Institutions from `input[name=inst_selection]` + label, terms from `select[name=term_value]`."""
-    tree = _parse(html, LANDING)
+    tree = parse_html(html, LANDING)
     institutions: list[Institution] = []
     for box in tree.css("input[name=inst_selection]"):
         code = clean(box.attributes.get("value") or "")
@@ -203,7 +100,7 @@ def parse_landing(html: str) -> Landing:
         if box_id:
             label = tree.css_first(f'label[for="{box_id}"]')
         if label is None:
-            label = _next_element(box)
+            label = next_element(box)
             if label is not None and label.tag != "label":
                 label = None
         if not code or label is None:
@@ -211,13 +108,13 @@ def parse_landing(html: str) -> Landing:
                 "institution checkbox without a code or label",
                 page=LANDING,
                 selector="input[name=inst_selection] + label",
-                snippet=_snippet(box),
+                snippet=snippet_of(box),
             )
         institutions.append(Institution(code=code, name=field(label.text())))
     select = tree.css_first("select[name=term_value]")
     if select is None or not institutions:
         raise ParseError(
-            "no institution checkboxes or term dropdown" + _page_kind_hint(tree),
+            "no institution checkboxes or term dropdown" + page_kind_hint(tree),
             page=LANDING,
             selector="select[name=term_value]" if institutions else "input[name=inst_selection]",
             snippet=html[:300],
@@ -232,7 +129,7 @@ def parse_landing(html: str) -> Landing:
                 f"term option value {value!r} is not a 4-digit term code",
                 page=LANDING,
                 selector="select[name=term_value] option",
-                snippet=_snippet(option),
+                snippet=snippet_of(option),
             )
         terms.append(TermOption(code=int(value), text=field(option.text())))
     return Landing(institutions=institutions, terms=terms)
@@ -243,11 +140,11 @@ def parse_landing(html: str) -> Landing:
 
 def parse_subjects(html: str) -> list[SubjectOption]:
     """Subject filter options of `select#subject_ld` (the empty first option skipped)."""
-    tree = _parse(html, CRITERIA)
+    tree = parse_html(html, CRITERIA)
     select = tree.css_first("select#subject_ld") or tree.css_first("select[name=subject_name]")
     if select is None:
         raise ParseError(
-            "no subject dropdown" + _page_kind_hint(tree),
+            "no subject dropdown" + page_kind_hint(tree),
             page=CRITERIA,
             selector="select#subject_ld",
             snippet=html[:300],
@@ -266,7 +163,7 @@ def parse_subjects(html: str) -> list[SubjectOption]:
 def is_landing_page(html: str) -> bool:
     """The institution/term form instead of results: the server lost the session."""
     try:
-        tree = _parse(html)
+        tree = parse_html(html, RESULTS)
     except ParseError:
         return False
     return tree.css_first("select[name=term_value]") is not None and not COUNT_RE.search(
@@ -276,7 +173,7 @@ def is_landing_page(html: str) -> bool:
 
 def parse_count(html: str) -> int:
     """The "N class section(s) found" figure; ParseError when the line is missing."""
-    tree = _parse(html)
+    tree = parse_html(html, RESULTS)
     return _count(tree, html)
 
 
@@ -285,7 +182,7 @@ def _count(tree: LexborHTMLParser, html: str) -> int:
     match = COUNT_RE.search(text)
     if match is None:
         raise ParseError(
-            "no 'N class section(s) found' line" + _page_kind_hint(tree),
+            "no 'N class section(s) found' line" + page_kind_hint(tree),
             page=RESULTS,
             selector=r"text ~ /(\d+) class section\(s\) found/",
             snippet=html[:300],
@@ -305,14 +202,14 @@ def _cells(row: LexborNode) -> dict[str, LexborNode]:
                 f"unknown cell label {label!r}",
                 page=RESULTS,
                 selector="table.classinfo td[data-label]",
-                snippet=_snippet(row),
+                snippet=snippet_of(row),
             )
         if label in cells:
             raise ParseError(
                 f"duplicate cell label {label!r}",
                 page=RESULTS,
                 selector="table.classinfo td[data-label]",
-                snippet=_snippet(row),
+                snippet=snippet_of(row),
             )
         cells[label] = cell
     missing = REQUIRED_LABELS - cells.keys()
@@ -321,7 +218,7 @@ def _cells(row: LexborNode) -> dict[str, LexborNode]:
             f"row lacks cells {sorted(missing)}",
             page=RESULTS,
             selector="table.classinfo td[data-label]",
-            snippet=_snippet(row),
+            snippet=snippet_of(row),
         )
     return cells
 
@@ -341,7 +238,7 @@ def _status(cell: LexborNode, row: LexborNode) -> SectionStatus:
         "status icon without a known title (Open/Closed/Wait)",
         page=RESULTS,
         selector="td[data-label=Status] img[title]",
-        snippet=_snippet(row),
+        snippet=snippet_of(row),
     )
 
 
@@ -358,7 +255,7 @@ def _meeting_dates(text: str, row: LexborNode) -> tuple[date | None, date | None
             f"meeting dates {text!r} are not 'MM/DD/YYYY - MM/DD/YYYY'",
             page=RESULTS,
             selector="td[data-label='Meeting Dates']",
-            snippet=_snippet(row),
+            snippet=snippet_of(row),
         )
     try:
         return _date(match[1]), _date(match[2])
@@ -367,7 +264,7 @@ def _meeting_dates(text: str, row: LexborNode) -> tuple[date | None, date | None
             f"invalid meeting date {text!r}",
             page=RESULTS,
             selector="td[data-label='Meeting Dates']",
-            snippet=_snippet(row),
+            snippet=snippet_of(row),
         ) from exc
 
 
@@ -398,7 +295,7 @@ def _section(row: LexborNode, course_code: str) -> Section:
             f"class number {number!r} is not 4-6 digits",
             page=RESULTS,
             selector="td[data-label=Class] a",
-            snippet=_snippet(row),
+            snippet=snippet_of(row),
         )
     section_text = field(cells["Section"].text())
     match = SECTION_RE.match(section_text)
@@ -407,7 +304,7 @@ def _section(row: LexborNode, course_code: str) -> Section:
             f"section {section_text!r} is not '<section>-<component> <session>'",
             page=RESULTS,
             selector="td[data-label=Section]",
-            snippet=_snippet(row),
+            snippet=snippet_of(row),
         )
     time_lines = cell_lines(cells["DaysAndTimes"])
     while len(time_lines) > 1 and not time_lines[-1]:
@@ -416,7 +313,7 @@ def _section(row: LexborNode, course_code: str) -> Section:
         times = [parse_meeting_time(line) for line in time_lines]
     except MeetingTimeError as exc:
         raise ParseError(
-            str(exc), page=RESULTS, selector="td[data-label=DaysAndTimes]", snippet=_snippet(row)
+            str(exc), page=RESULTS, selector="td[data-label=DaysAndTimes]", snippet=snippet_of(row)
         ) from exc
     count = len(times)
     rooms = _per_meeting(cell_lines(cells["Room"]), count, "TBA")
@@ -452,7 +349,7 @@ def _course_heading(heading: LexborNode) -> tuple[str, str]:
             f"course heading {text!r} is not '<PREFIX> <number> - <title>'",
             page=RESULTS,
             selector=".testing_msg",
-            snippet=_snippet(heading),
+            snippet=snippet_of(heading),
         )
     return normalise_course_code(f"{match[1]} {match[2]}"), match[3]
 
@@ -473,11 +370,11 @@ def parse_results(html: str, *, university: str, term_code: int, subject: str) -
 
 
 def _parse_results(html: str, *, university: str, term_code: int, subject: str) -> list[Course]:
-    tree = _parse(html)
+    tree = parse_html(html, RESULTS)
     expected = _count(tree, html)
     courses: dict[str, Course] = {}
     for heading in tree.css(".testing_msg"):
-        container = _next_element(heading)
+        container = next_element(heading)
         container_id = (container.attributes.get("id") or "") if container is not None else ""
         if container is None or not container_id.startswith("contentDivImg"):
             continue  # a course without a listing
@@ -490,7 +387,7 @@ def _parse_results(html: str, *, university: str, term_code: int, subject: str) 
                 f"course {code} has no sections table",
                 page=RESULTS,
                 selector=f"#{container_id} table.classinfo",
-                snippet=_snippet(container),
+                snippet=snippet_of(container),
             )
         rows = [row for table in tables for row in table.css("tbody > tr")]
         sections = [_section(row, code) for row in rows]
@@ -509,7 +406,7 @@ def _parse_results(html: str, *, university: str, term_code: int, subject: str) 
     if found != expected:
         raise CountMismatchError(
             f"the page says {expected} class section(s) found but {found} rows were parsed"
-            + _page_kind_hint(tree),
+            + page_kind_hint(tree),
             page=RESULTS,
             expected=expected,
             found=found,
@@ -540,13 +437,13 @@ _SEAT_IDS = {
 
 def parse_detail(html: str) -> SeatCounts:
     """Seat counts from the class detail page's PeopleSoft span ids (§2.10)."""
-    tree = _parse(html, DETAIL)
+    tree = parse_html(html, DETAIL)
     values: dict[str, Any] = {}
-    for field, element_id in _SEAT_IDS.items():
+    for name, element_id in _SEAT_IDS.items():
         node = tree.css_first(f'[id="{element_id}"]')
         if node is None:
             raise ParseError(
-                "no seat count" + _page_kind_hint(tree),
+                "no seat count" + page_kind_hint(tree),
                 page=DETAIL,
                 selector=f"#{element_id}",
                 snippet=html[:300],
@@ -557,87 +454,7 @@ def parse_detail(html: str) -> SeatCounts:
                 f"seat count {text!r} is not an integer",
                 page=DETAIL,
                 selector=f"#{element_id}",
-                snippet=_snippet(node),
+                snippet=snippet_of(node),
             )
-        values[field] = int(text)
+        values[name] = int(text)
     return SeatCounts(**values)
-
-
-# --------------------------------------------------------------------------- subject codes
-
-KNOWN_PREFIX_SUBJECTS: Mapping[tuple[str, str], tuple[str, ...]] = {
-    # CUNYfirst filter code differs from the printed catalog prefix (§2.2).
-    ("QNS01", "CSCI"): ("CMSC",),
-}
-"""(college, printed course prefix) -> subject filter code(s), where known to differ."""
-
-DISCIPLINES: Mapping[str, str] = {
-    "CSCI": "computer science",
-    "CSC": "computer science",
-    "CS": "computer science",
-    "CISC": "computer science",
-    "CMSC": "computer science",
-    "MATH": "mathematics",
-    "MTH": "mathematics",
-    "ENGL": "english",
-    "ENG": "english",
-    "BIOL": "biology",
-    "BIO": "biology",
-    "PHYS": "physics",
-    "PHY": "physics",
-    "CHEM": "chemistry",
-    "STA": "statistics",
-    "STAT": "statistics",
-    "ACC": "accounting",
-    "ACCT": "accounting",
-    "ECON": "economics",
-    "ECO": "economics",
-    "PSYC": "psychology",
-    "PSY": "psychology",
-    "HIST": "history",
-}
-"""Printed prefix -> discipline words, for the fallback match on subject names."""
-
-
-def learn_prefixes(courses: Iterable[Course]) -> dict[str, set[str]]:
-    """Printed prefix -> subject codes it was found under, from parsed results."""
-    learned: dict[str, set[str]] = {}
-    for course in courses:
-        learned.setdefault(course.prefix, set()).add(course.subject)
-    return learned
-
-
-def resolve_subjects(
-    college: str,
-    prefix: str,
-    subjects: Sequence[SubjectOption] = (),
-    learned: Mapping[str, Iterable[str]] | None = None,
-) -> list[str]:
-    """Subject filter code(s) to search for a printed course prefix such as "CSCI".
-
-    Order: what results showed before, the built-in table, an exact code in the subject
-    list, a subject whose name is the prefix's discipline, and finally the prefix itself.
-    When a subject list is given, only codes present in it are returned (unless none are).
-    """
-    key = prefix.strip().upper()
-    offered = {subject.code.upper() for subject in subjects}
-
-    def usable(codes: Iterable[str]) -> list[str]:
-        found = sorted({code.upper() for code in codes})
-        return [code for code in found if not offered or code in offered]
-
-    if learned and key in learned and (codes := usable(learned[key])):
-        return codes
-    if codes := usable(KNOWN_PREFIX_SUBJECTS.get((college.upper(), key), ())):
-        return codes
-    if key in offered:
-        return [key]
-    discipline = DISCIPLINES.get(key)
-    if discipline:
-        named = [s.code.upper() for s in subjects if discipline in s.name.lower()]
-        if named:
-            return sorted(set(named))
-    close = sorted(code for code in offered if code.startswith(key) or key.startswith(code))
-    if close:
-        return close
-    return [key]
