@@ -117,6 +117,7 @@ def test_serve_http_binds_loopback_by_default(monkeypatch: pytest.MonkeyPatch) -
     assert seen["port"] == 8765
     assert seen["host_origin_protection"] is True
     assert seen["allowed_hosts"] == ["127.0.0.1", "127.0.0.1:8765"]
+    assert seen["uvicorn_config"] == {"loop": "uvloop", "http": "httptools"}  # both installed
 
 
 def test_serve_public_without_token_exits_nonzero(

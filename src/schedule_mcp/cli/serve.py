@@ -44,9 +44,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.http:
         mcp.run(transport="stdio", show_banner=False)
         return 0
-    from schedule_mcp.server.http_guards import check_bind, http_app_options
+    from schedule_mcp.server.http_guards import check_bind, http_app_options, uvicorn_config
 
     check_bind(args.host, settings)
     options = http_app_options(settings, args.host, args.port, args.allow_host)
-    asyncio.run(mcp.run_http_async(show_banner=False, host=args.host, port=args.port, **options))
+    asyncio.run(
+        mcp.run_http_async(
+            show_banner=False,
+            host=args.host,
+            port=args.port,
+            uvicorn_config=uvicorn_config(),
+            **options,
+        )
+    )
     return 0
