@@ -10,7 +10,6 @@ import pytest
 from schedule_mcp.domain.models import InstructionMode
 from schedule_mcp.scheduling.ics import (
     IcsExportError,
-    cart_class_numbers,
     export_ics,
     first_occurrence,
     fold,
@@ -123,21 +122,18 @@ def test_missing_dates_are_an_actionable_error() -> None:
 def test_first_occurrence_and_cart() -> None:
     assert first_occurrence(date(2026, 8, 26), [4]) == date(2026, 8, 28)
     assert first_occurrence(date(2026, 8, 26), [2]) == date(2026, 8, 26)
-    assert cart_class_numbers(_sections() + _sections()[:1]) == ["12345", "67890"]
 
 
 def test_export_a_generated_schedule() -> None:
-    from schedule_mcp.scheduling.ics import sections_of
     from schedule_mcp.scheduling.optimizer import solve
     from schedule_mcp.scheduling.problem import CourseSpec, ScheduleProblem
 
     courses = [CourseSpec(code="CSCI 111", sections=(_sections()[0],))]
     result = solve(ScheduleProblem(required=tuple(courses)), k=1)
-    specs = sections_of(result.schedules[0].class_numbers, courses)
+    chosen = set(result.schedules[0].class_numbers)
+    specs = [s for c in courses for s in c.sections if s.id in chosen]
     text = export_ics(specs, term="2026 Fall")
     assert len(_calendar(text).walk("VEVENT")) == 2
-    with pytest.raises(IcsExportError, match="99999"):
-        sections_of(["99999"], courses)
 
 
 def test_an_in_person_section_without_times_is_never_called_online() -> None:

@@ -24,7 +24,7 @@ async def test_open_migrates_and_shares_the_clock(
         result = await storage.courses.replace_snapshot(make_snapshot(10))
         lease = await storage.leases.acquire("k", "me", TTL)
     finally:
-        await storage.close()
+        await storage.database.dispose()
     assert migrate.current(database_url) == "0002"
     assert result.info.checked_at == clock.now
     assert lease is not None

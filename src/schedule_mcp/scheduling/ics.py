@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from schedule_mcp.scheduling.problem import CourseSpec, MeetingSpec, SectionSpec
+from schedule_mcp.scheduling.problem import MeetingSpec, SectionSpec
 
 TZID = "America/New_York"
 PRODID = "-//schedule-mcp//CUNY schedule export//EN"
@@ -243,18 +243,3 @@ def _description(section: SectionSpec, instructor: str) -> str:
         f"Class number {section.id}; section {section.section or '-'}; "
         f"instructor {instructor or 'Staff'}; mode {section.mode.value}"
     )
-
-
-def cart_class_numbers(sections: Iterable[SectionSpec]) -> list[str]:
-    """Class numbers in schedule order, unique: what to add to the CUNYfirst shopping cart."""
-    return list(dict.fromkeys(s.id for s in sections))
-
-
-def sections_of(class_numbers: Iterable[str], courses: Iterable[CourseSpec]) -> list[SectionSpec]:
-    """The SectionSpecs behind a schedule's class numbers (e.g. `Schedule.class_numbers`),
-    so the tool layer can export a result it got from `generate_schedules`."""
-    by_id = {s.id: s for course in courses for s in course.sections}
-    missing = [n for n in class_numbers if n not in by_id]
-    if missing:
-        raise IcsExportError(f"unknown class numbers {', '.join(missing)}")
-    return [by_id[n] for n in class_numbers]

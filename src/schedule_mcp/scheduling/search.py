@@ -72,10 +72,6 @@ class TopK:
         self.heap: list[tuple[int, int, tuple[int, ...]]] = []
         self._seq = 0
 
-    def threshold(self) -> int | None:
-        """The value a new solution must beat once the heap is full."""
-        return self.heap[0][0] if len(self.heap) >= self.k else None
-
     def push(self, value: int, picks: tuple[int, ...]) -> None:
         self._seq += 1
         item = (value, -self._seq, picks)

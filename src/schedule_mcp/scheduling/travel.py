@@ -161,7 +161,3 @@ class TravelModel:
                 return self.walk_minutes
             return 0
         return self.minutes(a, b) + self.buffer_minutes
-
-    def matrix(self) -> dict[str, dict[str, int]]:
-        """A copy of the closed matrix (for display and tests)."""
-        return {a: dict(row) for a, row in self._matrix.items()}

@@ -52,9 +52,6 @@ class Storage:
             raise
         return cls.over(database, clock, change_rules(settings))
 
-    async def close(self) -> None:
-        await self.database.dispose()
-
 
 def change_rules(settings: Settings) -> ChangeRules:
     """The change gate's thresholds from settings (held suspect changes, docs/operations.md)."""

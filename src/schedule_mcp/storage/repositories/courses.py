@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schedule_mcp.domain.change_gate import ChangeRules, HeldChange, snapshot_suspicion
@@ -139,19 +139,6 @@ class CourseRepository:
         async with self._database.read_session() as connection:
             return await _load_courses(connection, and_(*where))
 
-    async def get_section_by_id(
-        self, university: str, term_code: int, class_number: str
-    ) -> Section | None:
-        """One section by its class number within a university and term."""
-        where = and_(
-            sections.c.university == university,
-            sections.c.term_code == term_code,
-            sections.c.class_number == class_number.strip(),
-        )
-        async with self._database.read_session() as connection:
-            found = await _load_sections(connection, where)
-        return found[0][1] if found else None
-
     async def get_sections_by_ids(
         self, university: str, term_code: int, class_numbers: Sequence[str]
     ) -> dict[str, Section]:
@@ -227,20 +214,6 @@ class CourseRepository:
                 if subject is not None:
                     return str(subject)
         return None
-
-    async def mark_stale(self, university: str, term_code: int, subject: str) -> int:
-        """Flag a subject's courses as stale (e.g. a refresh failed); the next snapshot clears it."""
-        async with self._database.write_session() as connection:
-            result = await connection.execute(
-                update(courses)
-                .where(
-                    courses.c.university == university,
-                    courses.c.term_code == term_code,
-                    courses.c.subject == subject,
-                )
-                .values(is_stale=True)
-            )
-        return int(result.rowcount)
 
 
 async def _load_courses(connection: AsyncConnection, where: ColumnElement[bool]) -> list[Course]:
