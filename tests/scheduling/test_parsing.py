@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from schedule_mcp.domain.days import NOTATIONS
 from schedule_mcp.domain.meetings import Weekday
 from schedule_mcp.scheduling.parsing import (
     BlockedTimeSpellingError,
@@ -104,3 +107,45 @@ def test_bad_blocked_times(text: str, hint: str) -> None:
     with pytest.raises(BlockedTimeSpellingError, match=hint) as info:
         parse_blocked_time(text)
     assert isinstance(info.value, SpellingError)
+
+
+def test_every_day_letter_reaches_the_blocked_times() -> None:
+    """ "MTWRFSU" once left Saturday out (greedy "Su" ate the "S")."""
+    blocks = parse_blocked_time("MTWRFSU 9am-5pm work")
+    assert [b.day for b in blocks] == list(Weekday)
+    assert {(b.name, b.start, b.end) for b in blocks} == {("work", 540, 1020)}
+    assert parse_days("MTWRFSU") == tuple(Weekday)
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "name"),
+    [
+        ("Mon Wed 9am-11am gym", (Weekday.MON, Weekday.WED), "gym"),
+        ("work Mon to Fri 9am-5pm", tuple(Weekday)[:5], "work"),
+        ("Sat, Sun 10am-2pm shifts", (Weekday.SAT, Weekday.SUN), "shifts"),
+        ("Tues/Thurs 5pm-9pm", (Weekday.TUE, Weekday.THU), "blocked"),
+        ("M-F 9am-5pm job", tuple(Weekday)[:5], "job"),
+    ],
+)
+def test_blocked_times_read_runs_of_day_words(
+    text: str, days: tuple[Weekday, ...], name: str
+) -> None:
+    blocks = parse_blocked_time(text)
+    assert tuple(b.day for b in blocks) == days
+    assert {b.name for b in blocks} == {name}
+
+
+@given(
+    days=st.lists(st.sampled_from(list(Weekday)), min_size=1, max_size=7, unique=True),
+    notation=st.sampled_from(sorted(NOTATIONS)),
+    separator=st.sampled_from([" ", ",", "/", ", "]),
+    lower=st.booleans(),
+)
+def test_blocked_time_round_trip(
+    days: list[Weekday], notation: str, separator: str, lower: bool
+) -> None:
+    written = separator.join(NOTATIONS[notation][day] for day in sorted(days))
+    text = f"work {written.lower() if lower else written} 5pm-9pm"
+    blocks = parse_blocked_time(text)
+    assert [b.day for b in blocks] == sorted(days), text
+    assert {(b.name, b.start, b.end) for b in blocks} == {("work", 1020, 1260)}

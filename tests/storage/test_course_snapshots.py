@@ -91,6 +91,17 @@ async def test_course_code_maps_to_the_stored_subject_filter(repository: CourseR
     assert await repository.subject_for_course("BAR01", "CSCI 101") is None
 
 
+@pytest.mark.parametrize("typed", ["%", "_", "%%", "C_CI", "CS%", "%_%", "\\%"])
+async def test_like_wildcards_typed_by_a_student_match_nothing(
+    repository: CourseRepository, typed: str
+) -> None:
+    """`subject="%"` once answered with a whole stored subject (an unescaped LIKE)."""
+    await repository.replace_snapshot(make_snapshot(20, subject="CMSC", prefix="CSCI"))
+
+    assert await repository.subject_for_course(UNIVERSITY, typed) is None
+    assert await repository.subject_for_course(UNIVERSITY, f"{typed} 101") is None
+
+
 async def test_snapshot_info_tracks_fetch_check_and_change(
     repository: CourseRepository, clock: FakeClock
 ) -> None:

@@ -13,6 +13,8 @@ from functools import total_ordering
 from pydantic import BaseModel, ConfigDict, Field
 
 ACCEPTED_FORMS = '"2026 Fall", "Fall 2026", "2026 Fall Term", "fall26" or the term code "1269"'
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+"""The years a term may name; every spelling outside them is a TermError, never a crash."""
 
 
 class Season(StrEnum):
@@ -51,7 +53,7 @@ class Term(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    year: int = Field(ge=2000, le=2199)
+    year: int = Field(ge=FIRST_YEAR, le=LAST_YEAR)
     season: Season
 
     @property
@@ -80,8 +82,11 @@ class Term(BaseModel):
                 f"term code {text} ends in {text[-1]}, not 2 (Spring), 6 (Summer) or 9 (Fall)"
             )
         year = 1900 + int(text[:3])
-        if year < 2000:
-            raise TermError(f"term code {text} is before 2000; accepted: {ACCEPTED_FORMS}")
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise TermError(
+                f"term code {text} names the year {year}, outside {FIRST_YEAR}-{LAST_YEAR}; "
+                f"accepted: {ACCEPTED_FORMS}"
+            )
         return cls(year=year, season=season)
 
     def next(self) -> Term:
@@ -107,7 +112,7 @@ _SEASON_YEAR = re.compile(r"^(?P<season>[a-z]+)\s*[-/ ]?\s*(?P<year>\d{4}|\d{2})
 def parse_term(text: str) -> Term:
     """Parse any accepted spelling of a term; raise TermError listing the accepted forms."""
     cleaned = " ".join(text.replace("\xa0", " ").split()).lower().strip(" .,")
-    if re.fullmatch(r"\d{4}", cleaned) and not 2000 <= int(cleaned) < 2200:
+    if re.fullmatch(r"\d{4}", cleaned) and not FIRST_YEAR <= int(cleaned) <= LAST_YEAR:
         return Term.from_code(cleaned)
     for pattern in (_YEAR_SEASON, _SEASON_YEAR):
         match = pattern.match(cleaned)
@@ -119,7 +124,7 @@ def parse_term(text: str) -> Term:
         year = int(match["year"])
         if year < 100:
             year += 2000
-        if not 2000 <= year <= 2199:
+        if not FIRST_YEAR <= year <= LAST_YEAR:
             break
         return Term(year=year, season=season)
     raise TermError(f"unrecognised term {text!r}; accepted: {ACCEPTED_FORMS}")

@@ -1,8 +1,9 @@
 """Pure parsers for user-facing spellings of times, days and blocked times.
 
-Times: "10:00", "10am", "10:30 PM", "22:15", "noon", "midnight". Days: "Mon", "Monday",
-"M", "Tu", "T", "Th", "R", "Sa", "S", "Su", "U"; runs such as "MWF", "TTh", "MoWe".
-Blocked times: "Tu 17:00-21:00 work", "work Tu 17:00-21:00", "MoWe 9am-11am".
+Times: "10:00", "10am", "10:30 PM", "22:15", "noon", "midnight". Days: every notation
+`schedule_mcp.domain.days` reads ("Mon", "Monday", "M", "Tu", "R", "U", "MTWRFSU", "TTh",
+"MoWe", "Mon-Fri"). Blocked times: "Tu 17:00-21:00 work", "work Tu 17:00-21:00",
+"MoWe 9am-11am", "Mon Wed 9am-11am".
 Every failure raises a `SpellingError` (a ValueError) that says what is expected.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from schedule_mcp.domain.days import DayNotationError, parse_weekdays
 from schedule_mcp.domain.meetings import Weekday
 from schedule_mcp.scheduling.constraints import BlockedTime
 
@@ -62,47 +64,13 @@ def parse_time(text: str) -> int:
     return hour * 60 + minute
 
 
-_DAY_TOKENS: list[tuple[str, Weekday]] = sorted(
-    [
-        *(
-            (name, Weekday(i))
-            for i, name in enumerate(
-                ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-            )
-        ),
-        *(
-            (name, Weekday(i))
-            for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
-        ),
-        ("tues", Weekday.TUE),
-        ("thur", Weekday.THU),
-        ("thurs", Weekday.THU),
-        *((name, Weekday(i)) for i, name in enumerate(("mo", "tu", "we", "th", "fr", "sa", "su"))),
-        *((name, Weekday(i)) for i, name in enumerate(("m", "t", "w", "r", "f", "s", "u"))),
-    ],
-    key=lambda item: -len(item[0]),
-)
-
-
 def parse_days(text: str) -> tuple[Weekday, ...]:
-    """One or more days, sorted and unique ("MoWe", "MWF", "Tu/Th", "Mon, Wed")."""
-    raw = re.sub(r"[\s,/&+]|and", "", text.strip().lower())
-    if not raw:
-        raise DaySpellingError("no day given; use e.g. 'Mon', 'Tu', 'Th' (or 'R'), 'MoWe'")
-    days: set[Weekday] = set()
-    pos = 0
-    while pos < len(raw):
-        for token, day in _DAY_TOKENS:
-            if raw.startswith(token, pos):
-                days.add(day)
-                pos += len(token)
-                break
-        else:
-            raise DaySpellingError(
-                f"cannot read day(s) {text!r} at {raw[pos:]!r}; use Mo Tu We Th Fr Sa Su, "
-                "full names, or M T W R F S U"
-            )
-    return tuple(sorted(days))
+    """One or more days, sorted and unique, in any notation of `domain.days` ("MTWRFSU",
+    "MoWe", "Tu/Th", "Mon, Wed", "Mon-Fri")."""
+    try:
+        return parse_weekdays(text)
+    except DayNotationError as exc:
+        raise DaySpellingError(str(exc)) from None
 
 
 def parse_day(text: str) -> Weekday:
@@ -140,19 +108,31 @@ def parse_blocked_time(text: str) -> list[BlockedTime]:
     if end <= start:
         raise BlockedTimeSpellingError(f"blocked time {text!r} must end after it starts")
     rest = (text[: match.start()] + " " + text[match.end() :]).split()
-    days: tuple[Weekday, ...] = ()
-    name_words = []
-    for word in rest:
-        if not days:
-            try:
-                days = parse_days(word)
-                continue
-            except DaySpellingError:
-                pass
-        name_words.append(word)
+    days, name_words = _day_words(rest)
     if not days:
         raise BlockedTimeSpellingError(
             f"no day in {text!r}; add one like 'Tu' or 'MoWe', e.g. 'work Tu 17:00-21:00'"
         )
     name = " ".join(name_words) or "blocked"
     return [BlockedTime(name=name, day=day, start=start, end=end) for day in days]
+
+
+def _day_words(words: list[str]) -> tuple[tuple[Weekday, ...], list[str]]:
+    """The first run of words that reads as days ("Mon Wed", "Mon to Fri") and the others."""
+    for first in range(len(words)):
+        found: tuple[Weekday, ...] = ()
+        last = first
+        for end in range(first + 1, len(words) + 1):
+            try:
+                found = parse_days(" ".join(words[first:end]))
+                last = end
+            except DaySpellingError:
+                if end == first + 1 or words[end - 1].lower() not in _JOINERS:
+                    break
+        if found:
+            return found, words[:first] + words[last:]
+    return (), words
+
+
+_JOINERS = frozenset({"to", "through", "thru", "-", "and", "&", "+", ","})
+"""Words that may sit between two day words while the run is still being read."""

@@ -199,7 +199,9 @@ class CourseRepository:
         """
         normalised = normalise_course_code(code)
         prefix = normalised.split(" ", 1)[0]
-        candidates = [courses.c.code == normalised, courses.c.code.startswith(f"{prefix} ")]
+        # autoescape: a "%" or "_" typed by a student is a character, never a LIKE wildcard.
+        same_prefix = courses.c.code.startswith(f"{prefix} ", autoescape=True)
+        candidates = [courses.c.code == normalised, same_prefix]
         async with self._database.read_session() as connection:
             for match in candidates:
                 statement = (
