@@ -10,7 +10,7 @@ When nothing fits, `diagnose` names the smallest sets of constraints to relax.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import combinations
 
 from schedule_mcp.scheduling.constraints import Constraints, section_violations
@@ -158,6 +158,49 @@ def diagnose(
     which single course to drop.
     """
     empty = [f"{d.course} {d.component}" for d in model.empty_domains]
+
+    def unlocked(relaxed: ScheduleProblem, relaxed_ctx: ProductContext) -> tuple[int, bool]:
+        relaxed_model, sets, _ = plan(relaxed, relaxed_ctx)
+        return count_feasible(
+            relaxed_model.search, cap, clock=clock, deadline=deadline, domain_sets=sets
+        )
+
+    found, complete = _relaxations(problem, ctx, unlocked, clock, deadline, cap)
+    if found:
+        options = "; ".join(
+            f"{' + '.join(r.constraints)} ({r.unlocks_label} schedules)" for r in found
+        )
+        return Diagnosis(
+            message=f"No schedule satisfies every constraint. Smallest relaxations: {options}",
+            relaxations=found,
+            empty_components=empty,
+            complete=complete,
+        )
+    drops, dropped_all = _course_drops(problem, ctx, unlocked, clock, deadline, cap)
+    complete = complete and dropped_all
+    message = "No schedule fits even with the stated constraints relaxed: the courses collide."
+    if drops:
+        message += " Dropping one course helps: " + "; ".join(
+            f"{r.constraints[0].split(':', 1)[1]} ({r.unlocks_label} schedules)" for r in drops
+        )
+    if not complete:
+        message += " (diagnosis stopped at the time limit)"
+    return Diagnosis(message=message, relaxations=drops, empty_components=empty, complete=complete)
+
+
+Unlocked = Callable[[ScheduleProblem, ProductContext], tuple[int, bool]]
+"""How many schedules a relaxed problem has (capped), and whether counting finished."""
+
+
+def _relaxations(
+    problem: ScheduleProblem,
+    ctx: ProductContext,
+    unlocked: Unlocked,
+    clock: Clock,
+    deadline: float,
+    cap: int,
+) -> tuple[list[Relaxation], bool]:
+    """The smallest subsets of hard constraints that unlock schedules, most unlocking first."""
     ids = [i for i in ctx.constraints.active_ids() if ctx.constraints.is_hard(i)]
     complete = True
     for size in range(1, min(MAX_RELAXATION_SIZE, len(ids)) + 1):
@@ -169,10 +212,7 @@ def diagnose(
             relaxed_ctx = ProductContext(
                 problem, ctx.constraints, ctx.prefs, ctx.travel, frozenset(subset)
             )
-            relaxed_model, sets, _ = plan(problem, relaxed_ctx)
-            count, finished = count_feasible(
-                relaxed_model.search, cap, clock=clock, deadline=deadline, domain_sets=sets
-            )
+            count, finished = unlocked(problem, relaxed_ctx)
             complete = complete and finished
             if count:
                 found.append(
@@ -181,19 +221,23 @@ def diagnose(
                     )
                 )
         if found:
-            found.sort(key=lambda r: -r.unlocks)
-            options = "; ".join(
-                f"{' + '.join(r.constraints)} ({r.unlocks_label} schedules)" for r in found
-            )
-            return Diagnosis(
-                message=f"No schedule satisfies every constraint. Smallest relaxations: {options}",
-                relaxations=found,
-                empty_components=empty,
-                complete=complete,
-            )
+            return sorted(found, key=lambda r: -r.unlocks), complete
         if not complete:
             break
+    return [], complete
+
+
+def _course_drops(
+    problem: ScheduleProblem,
+    ctx: ProductContext,
+    unlocked: Unlocked,
+    clock: Clock,
+    deadline: float,
+    cap: int,
+) -> tuple[list[Relaxation], bool]:
+    """Each required course whose removal alone unlocks schedules."""
     drops = []
+    complete = True
     for course in problem.required:
         if clock() > deadline:
             complete = False
@@ -204,10 +248,8 @@ def diagnose(
             num_optional=problem.num_optional,
             term=problem.term,
         )
-        relaxed_ctx = ProductContext(smaller, ctx.constraints, ctx.prefs, ctx.travel)
-        relaxed_model, sets, _ = plan(smaller, relaxed_ctx)
-        count, finished = count_feasible(
-            relaxed_model.search, cap, clock=clock, deadline=deadline, domain_sets=sets
+        count, finished = unlocked(
+            smaller, ProductContext(smaller, ctx.constraints, ctx.prefs, ctx.travel)
         )
         complete = complete and finished
         if count:
@@ -218,14 +260,7 @@ def diagnose(
                     unlocks_label=_label(count, cap),
                 )
             )
-    message = "No schedule fits even with the stated constraints relaxed: the courses collide."
-    if drops:
-        message += " Dropping one course helps: " + "; ".join(
-            f"{r.constraints[0].split(':', 1)[1]} ({r.unlocks_label} schedules)" for r in drops
-        )
-    if not complete:
-        message += " (diagnosis stopped at the time limit)"
-    return Diagnosis(message=message, relaxations=drops, empty_components=empty, complete=complete)
+    return drops, complete
 
 
 def constraints_from_request(request: ScheduleRequest) -> Constraints:
