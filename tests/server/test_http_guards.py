@@ -248,7 +248,7 @@ def test_serve_http_process_listens_on_loopback_only() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded 2-core machine starts slowly
         health = None
         while time.monotonic() < deadline and process.poll() is None:
             try:
