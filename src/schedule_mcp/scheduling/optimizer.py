@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from itertools import combinations
 
 from schedule_mcp.scheduling.constraints import Constraints, section_violations
@@ -165,7 +166,8 @@ def diagnose(
             relaxed_model.search, cap, clock=clock, deadline=deadline, domain_sets=sets
         )
 
-    found, complete = _relaxations(problem, ctx, unlocked, clock, deadline, cap)
+    probe = _Probe(unlocked, clock, deadline, cap)
+    found, complete = _relaxations(problem, ctx, probe)
     if found:
         options = "; ".join(
             f"{' + '.join(r.constraints)} ({r.unlocks_label} schedules)" for r in found
@@ -176,7 +178,7 @@ def diagnose(
             empty_components=empty,
             complete=complete,
         )
-    drops, dropped_all = _course_drops(problem, ctx, unlocked, clock, deadline, cap)
+    drops, dropped_all = _course_drops(problem, ctx, probe)
     complete = complete and dropped_all
     message = "No schedule fits even with the stated constraints relaxed: the courses collide."
     if drops:
@@ -188,17 +190,26 @@ def diagnose(
     return Diagnosis(message=message, relaxations=drops, empty_components=empty, complete=complete)
 
 
-Unlocked = Callable[[ScheduleProblem, ProductContext], tuple[int, bool]]
-"""How many schedules a relaxed problem has (capped), and whether counting finished."""
+@dataclass(frozen=True)
+class _Probe:
+    """Counts a relaxed problem's schedules (capped) until the diagnosis deadline."""
+
+    unlocked: Callable[[ScheduleProblem, ProductContext], tuple[int, bool]]
+    clock: Clock
+    deadline: float
+    cap: int
+
+    def out_of_time(self) -> bool:
+        return self.clock() > self.deadline
+
+    def relaxation(self, constraints: list[str], count: int) -> Relaxation:
+        return Relaxation(
+            constraints=constraints, unlocks=count, unlocks_label=_label(count, self.cap)
+        )
 
 
 def _relaxations(
-    problem: ScheduleProblem,
-    ctx: ProductContext,
-    unlocked: Unlocked,
-    clock: Clock,
-    deadline: float,
-    cap: int,
+    problem: ScheduleProblem, ctx: ProductContext, probe: _Probe
 ) -> tuple[list[Relaxation], bool]:
     """The smallest subsets of hard constraints that unlock schedules, most unlocking first."""
     ids = [i for i in ctx.constraints.active_ids() if ctx.constraints.is_hard(i)]
@@ -206,20 +217,16 @@ def _relaxations(
     for size in range(1, min(MAX_RELAXATION_SIZE, len(ids)) + 1):
         found = []
         for subset in combinations(ids, size):
-            if clock() > deadline:
+            if probe.out_of_time():
                 complete = False
                 break
-            relaxed_ctx = ProductContext(
+            relaxed = ProductContext(
                 problem, ctx.constraints, ctx.prefs, ctx.travel, frozenset(subset)
             )
-            count, finished = unlocked(problem, relaxed_ctx)
+            count, finished = probe.unlocked(problem, relaxed)
             complete = complete and finished
             if count:
-                found.append(
-                    Relaxation(
-                        constraints=list(subset), unlocks=count, unlocks_label=_label(count, cap)
-                    )
-                )
+                found.append(probe.relaxation(list(subset), count))
         if found:
             return sorted(found, key=lambda r: -r.unlocks), complete
         if not complete:
@@ -228,18 +235,13 @@ def _relaxations(
 
 
 def _course_drops(
-    problem: ScheduleProblem,
-    ctx: ProductContext,
-    unlocked: Unlocked,
-    clock: Clock,
-    deadline: float,
-    cap: int,
+    problem: ScheduleProblem, ctx: ProductContext, probe: _Probe
 ) -> tuple[list[Relaxation], bool]:
     """Each required course whose removal alone unlocks schedules."""
     drops = []
     complete = True
     for course in problem.required:
-        if clock() > deadline:
+        if probe.out_of_time():
             complete = False
             break
         smaller = ScheduleProblem(
@@ -248,18 +250,11 @@ def _course_drops(
             num_optional=problem.num_optional,
             term=problem.term,
         )
-        count, finished = unlocked(
-            smaller, ProductContext(smaller, ctx.constraints, ctx.prefs, ctx.travel)
-        )
+        relaxed = ProductContext(smaller, ctx.constraints, ctx.prefs, ctx.travel)
+        count, finished = probe.unlocked(smaller, relaxed)
         complete = complete and finished
         if count:
-            drops.append(
-                Relaxation(
-                    constraints=[f"drop_course:{course.code}"],
-                    unlocks=count,
-                    unlocks_label=_label(count, cap),
-                )
-            )
+            drops.append(probe.relaxation([f"drop_course:{course.code}"], count))
     return drops, complete
 
 

@@ -259,11 +259,9 @@ def count_feasible(
         domain, options = choice
         rest = [d for d in remaining if d != domain]
         for i in set_bits(options):
-            child = None
-            if leaf is not None:
-                child = leaf.extend(state, i)
-                if child is None:
-                    continue
+            child = leaf.extend(state, i) if leaf is not None else None
+            if leaf is not None and child is None:
+                continue  # the leaf evaluator rules this section out
             if rest:
                 dfs(allowed & compat[i], rest, child)
             else:

@@ -61,8 +61,7 @@ class CourseRepository:
     def __init__(
         self, database: Database, clock: Clock = system_clock, rules: ChangeRules | None = None
     ) -> None:
-        self._database = database
-        self._clock = clock
+        self._database, self._clock = database, clock
         self.rules = rules or ChangeRules()
         """When a snapshot that loses stored courses or sections is held (docs/operations.md)."""
 
