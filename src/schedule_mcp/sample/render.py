@@ -19,6 +19,7 @@ from schedule_mcp.domain.meetings import render_meeting_time
 from schedule_mcp.domain.models import Course, Meeting, Section, SectionStatus
 from schedule_mcp.domain.terms import Term
 from schedule_mcp.sample.world import RmpRatingRecord, RmpSchoolRecord, RmpTeacherRecord
+from schedule_mcp.upstream.cuny_pages import LABELS
 
 SESSION_CODES = {"Regular": "1"}
 
@@ -154,17 +155,8 @@ def render_row(section: Section, term_code: int, institution_name: str) -> str:
     return f"<tr>\n{tds}\n</tr>"
 
 
-_HEADERS = (
-    "Class",
-    "Section",
-    "Days & Times",
-    "Room",
-    "Instructor",
-    "Instruction Mode",
-    "Meeting Dates",
-    "Status",
-    "Course Topic",
-)
+_HEADERS = tuple("Days & Times" if label == "DaysAndTimes" else label for label in LABELS)
+"""The results table's header row: the cell labels, with the one header spelled apart."""
 
 
 def render_course_block(index: int, course: Course, institution_name: str) -> str:

@@ -113,16 +113,19 @@ sections = Table(
     UniqueConstraint("university", "term_code", "class_number"),
 )
 
+
+def _section_position_key() -> tuple[Column[int], Column[int]]:
+    """The (section, position) key of a section's ordered child rows; deleted with it."""
+    section_id = Column(
+        "section_id", Integer, ForeignKey("sections.id", ondelete="CASCADE"), primary_key=True
+    )
+    return section_id, Column("position", Integer, primary_key=True)
+
+
 meetings = Table(
     "meetings",
     metadata,
-    Column(
-        "section_id",
-        Integer,
-        ForeignKey("sections.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("position", Integer, primary_key=True),
+    *_section_position_key(),
     Column("days", String(14), nullable=False, comment='Global Search tokens, "" when TBA'),
     Column("start_minute", Integer),
     Column("end_minute", Integer),
@@ -135,13 +138,7 @@ meetings = Table(
 section_instructors = Table(
     "section_instructors",
     metadata,
-    Column(
-        "section_id",
-        Integer,
-        ForeignKey("sections.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("position", Integer, primary_key=True),
+    *_section_position_key(),
     Column("name", String(200), nullable=False),
     Column("normalized_name", String(200), nullable=False, index=True),
 )
